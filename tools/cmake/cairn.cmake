@@ -1,12 +1,25 @@
 # CMake functions for cairn configurations (the flake's outputs).
 #
-#   cairn_add_host(NAME SOURCES a.cpp [b.cpp ...] [LIBRARIES ...])
-#     Builds the host binary NAME from its configuration sources (host.cpp and any separately
-#     compiled modules). The binary evaluates, builds and activates itself.
+#   cairn_add_host(NAME SOURCES host.cpp [module.cpp ...] [LIBRARIES ...])
+#     The host binary NAME: its configuration sources (host.cpp with CAIRN_HOST, and any
+#     separately compiled modules). It evaluates, builds and activates itself.
+
+# The command-line implementation shared by every host: compiled once per build tree.
+function(_cairn_host_runtime)
+  if(TARGET cairn_host_runtime)
+    return()
+  endif()
+  set(source "${CMAKE_BINARY_DIR}/cairn/host_runtime.cpp")
+  file(CONFIGURE OUTPUT "${source}" CONTENT "#include <cairn/host_main.hpp>\n")
+  add_library(cairn_host_runtime STATIC "${source}")
+  target_link_libraries(cairn_host_runtime PUBLIC cairn::cairn)
+endfunction()
+
 function(cairn_add_host name)
   cmake_parse_arguments(PARSE_ARGV 1 arg "" "" "SOURCES;LIBRARIES")
+  _cairn_host_runtime()
   add_executable(${name} ${arg_SOURCES})
-  target_link_libraries(${name} PRIVATE cairn::cairn ${arg_LIBRARIES})
+  target_link_libraries(${name} PRIVATE cairn_host_runtime cairn::cairn ${arg_LIBRARIES})
   if(TARGET cairn::modules)
     target_link_libraries(${name} PRIVATE cairn::modules)
   endif()

@@ -1,0 +1,109 @@
+// cairn/detail/text.hpp: string helpers usable in constant evaluation (std::to_chars and fmt
+// are not constexpr in C++20), for messages and for modules that render files.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace cairn::detail {
+
+constexpr std::string to_string(std::int64_t n) {
+  if (n == 0) return "0";
+  // Work in unsigned to print INT64_MIN.
+  bool negative = n < 0;
+  auto u = negative ? std::uint64_t(0) - static_cast<std::uint64_t>(n) : static_cast<std::uint64_t>(n);
+  std::string digits;
+  while (u != 0) {
+    digits.push_back(static_cast<char>('0' + u % 10));
+    u /= 10;
+  }
+  if (negative) digits.push_back('-');
+  return {digits.rbegin(), digits.rend()};
+}
+
+// Shortest decimal that reads back the same double would need Ryu; Nix prints floats with
+// up to 6 significant digits, which this reproduces without locale or libc.
+constexpr std::string to_string(double d) {
+  if (d != d) return "nan";
+  if (d == 0) return "0";
+  std::string out;
+  if (d < 0) {
+    out.push_back('-');
+    d = -d;
+  }
+  if (d > 1e300) return out + "inf";
+  int exponent = 0;
+  while (d >= 10) { d /= 10; ++exponent; }
+  while (d < 1) { d *= 10; --exponent; }
+  // Six significant digits, rounded.
+  std::int64_t mantissa = static_cast<std::int64_t>(d * 100000 + 0.5);
+  if (mantissa >= 1000000) { mantissa /= 10; ++exponent; }
+  std::string digits = to_string(mantissa);  // exactly 6 digits
+  while (digits.size() > 1 && digits.back() == '0') digits.pop_back();
+  if (exponent >= -5 && exponent < 6) {
+    if (exponent >= 0) {
+      std::string whole = digits.substr(0, std::min<std::size_t>(digits.size(), exponent + 1));
+      while (static_cast<int>(whole.size()) < exponent + 1) whole.push_back('0');
+      out += whole;
+      if (digits.size() > static_cast<std::size_t>(exponent + 1)) out += "." + digits.substr(exponent + 1);
+    } else {
+      out += "0.";
+      for (int i = -1; i > exponent; --i) out.push_back('0');
+      out += digits;
+    }
+    return out;
+  }
+  out += digits.substr(0, 1);
+  if (digits.size() > 1) out += "." + digits.substr(1);
+  out += "e";
+  out += exponent < 0 ? "-" : "+";
+  int e = exponent < 0 ? -exponent : exponent;
+  if (e < 10) out.push_back('0');
+  out += to_string(static_cast<std::int64_t>(e));
+  return out;
+}
+
+constexpr std::string join(const std::vector<std::string>& parts, std::string_view separator) {
+  std::string out;
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    if (i != 0) out += separator;
+    out += parts[i];
+  }
+  return out;
+}
+
+constexpr std::vector<std::string> split(std::string_view text, char separator) {
+  std::vector<std::string> parts;
+  std::size_t start = 0;
+  for (std::size_t i = 0; i <= text.size(); ++i) {
+    if (i == text.size() || text[i] == separator) {
+      parts.emplace_back(text.substr(start, i - start));
+      start = i + 1;
+    }
+  }
+  return parts;
+}
+
+constexpr bool starts_with(std::string_view text, std::string_view prefix) {
+  return text.substr(0, prefix.size()) == prefix;
+}
+
+// Replaces every occurrence of `from` (non-empty) with `to`.
+constexpr std::string replace_all(std::string_view text, std::string_view from, std::string_view to) {
+  std::string out;
+  std::size_t i = 0;
+  while (i < text.size()) {
+    if (text.substr(i, from.size()) == from) {
+      out += to;
+      i += from.size();
+    } else {
+      out.push_back(text[i++]);
+    }
+  }
+  return out;
+}
+
+}  // namespace cairn::detail

@@ -1,0 +1,83 @@
+// cairn/json.hpp: values as JSON, the way `nix eval --json` prints them (keys sorted, compact).
+#pragma once
+
+#include <cstdio>
+#include <string>
+#include <string_view>
+
+#include <fmt/format.h>
+
+#include "value.hpp"
+
+namespace cairn {
+
+namespace detail {
+
+inline void append_json_string(std::string& out, std::string_view s) {
+  out.push_back('"');
+  for (unsigned char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      default:
+        if (c < 0x20) fmt::format_to(std::back_inserter(out), "\\u{:04x}", c);
+        else out.push_back(static_cast<char>(c));
+    }
+  }
+  out.push_back('"');
+}
+
+inline void append_json(std::string& out, const value& v) {
+  switch (v.type()) {
+    case value::kind::null: out += "null"; return;
+    case value::kind::boolean: out += v.as_bool() ? "true" : "false"; return;
+    case value::kind::integer: fmt::format_to(std::back_inserter(out), "{}", v.as_int()); return;
+    case value::kind::floating: fmt::format_to(std::back_inserter(out), "{}", v.as_float()); return;
+    case value::kind::string: append_json_string(out, v.as_string()); return;
+    case value::kind::list: {
+      out.push_back('[');
+      bool first = true;
+      for (const auto& item : v.as_list()) {
+        if (!first) out.push_back(',');
+        first = false;
+        append_json(out, item);
+      }
+      out.push_back(']');
+      return;
+    }
+    case value::kind::attrs: {
+      out.push_back('{');
+      bool first = true;
+      for (const auto& [name, item] : v.as_attrs()) {
+        if (!first) out.push_back(',');
+        first = false;
+        append_json_string(out, name);
+        out.push_back(':');
+        append_json(out, item);
+      }
+      out.push_back('}');
+      return;
+    }
+    case value::kind::package: {
+      // A derivation in JSON is its output path, as in Nix; unbuilt, its name.
+      const auto& p = v.as_package();
+      append_json_string(out, p.out_path.empty() ? p.full_name() : p.out_path);
+      return;
+    }
+  }
+}
+
+}  // namespace detail
+
+inline std::string to_json(const value& v) {
+  std::string out;
+  detail::append_json(out, v);
+  return out;
+}
+
+}  // namespace cairn

@@ -1,0 +1,51 @@
+// cairn/strings.hpp: building text in modules (config files, units) in a way the compiler can
+// also evaluate: fmt and std::to_chars are not constexpr in C++20.
+//
+//   "Port " + cairn::to_string(c[port]) + "\n"
+//   cairn::join(c[extra_groups], ",")
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "detail/text.hpp"
+
+namespace cairn {
+
+template <class I>
+  requires(std::is_integral_v<I> && !std::is_same_v<I, bool>)
+constexpr std::string to_string(I n) {
+  return detail::to_string(static_cast<std::int64_t>(n));
+}
+constexpr std::string to_string(double d) { return detail::to_string(d); }
+constexpr std::string to_string(bool b) { return b ? "true" : "false"; }
+
+template <class Strings>
+constexpr std::string join(const Strings& parts, std::string_view separator) {
+  std::string out;
+  bool first = true;
+  for (const auto& p : parts) {
+    if (!first) out += separator;
+    first = false;
+    out += p;
+  }
+  return out;
+}
+
+// Lines of `text`, each prefixed (for config blocks).
+constexpr std::string indent_lines(std::string_view text, std::string_view prefix) {
+  std::string out;
+  for (const auto& line : detail::split(text, '\n')) {
+    if (line.empty()) {
+      out += "\n";
+      continue;
+    }
+    out += std::string(prefix) + line + "\n";
+  }
+  if (!out.empty() && (text.empty() || text.back() != '\n')) out.pop_back();
+  return out;
+}
+
+}  // namespace cairn

@@ -1,0 +1,210 @@
+// modules/system/systemd.hpp: systemd services and units (nixos/modules/system/boot/systemd.nix).
+//
+//   d.set(systemd::service::description("sshd"), "SSH daemon");
+//   d.set(systemd::service::wanted_by("sshd"), {"multi-user.target"});
+//   d.set(systemd::service::service_config("sshd", "ExecStart"), "/usr/sbin/sshd -D");
+//
+// Each enabled service becomes a unit in systemd.units ("sshd.service": its text and the
+// targets that want it), and every unit a file under /etc/systemd/system, with the
+// restart/reload triggers and switch behaviour written into the unit as NixOS does
+// (X-Restart-Triggers=, X-StopIfChanged=, ...), so that activation can decide from the files
+// alone what to stop, start, restart or reload.
+#pragma once
+
+#include <cairn/fwd.hpp>
+
+#include "environment.hpp"
+
+namespace cairn::modules::systemd {
+
+// A unit setting: a string, a number, a boolean, or several values (one line each).
+using unit_option = types::one_of<types::str, types::int_, types::bool_, types::list_of<types::str>>;
+
+inline constexpr option<"systemd.services", types::attrs_of<types::submodule>> services{{
+    .description = "Definition of systemd service units.",
+}};
+
+namespace service {
+inline constexpr option<"systemd.services.<name>.enable", types::bool_> enable{{
+    .default_value = true,
+    .description = "If set to false, this unit will be a symlink to /dev/null.",
+}};
+inline constexpr option<"systemd.services.<name>.description", types::single_line_str> description{{
+    .default_value = "",
+    .description = "Description of this unit used in systemd messages and progress indicators.",
+}};
+inline constexpr option<"systemd.services.<name>.wantedBy", types::list_of<types::str>> wanted_by{{
+    .description = "Units that want (i.e. depend on) this unit.",
+}};
+inline constexpr option<"systemd.services.<name>.requiredBy", types::list_of<types::str>> required_by{{
+    .description = "Units that require (i.e. depend on and need to go down with) this unit.",
+}};
+inline constexpr option<"systemd.services.<name>.wants", types::list_of<types::str>> wants{{
+    .description = "Start the specified units when this unit is started.",
+}};
+inline constexpr option<"systemd.services.<name>.requires", types::list_of<types::str>> requires_{{
+    .description = "Start the specified units when this unit is started, and stop this unit when the "
+                   "specified units are stopped or fail.",
+}};
+inline constexpr option<"systemd.services.<name>.after", types::list_of<types::str>> after{{
+    .description = "If the specified units are started at the same time as this unit, delay this unit "
+                   "until they have started.",
+}};
+inline constexpr option<"systemd.services.<name>.before", types::list_of<types::str>> before{{
+    .description = "If the specified units are started at the same time as this unit, delay them until "
+                   "this unit has started.",
+}};
+inline constexpr option<"systemd.services.<name>.environment", types::attrs_of<types::str>> environment{{
+    .description = "Environment variables passed to the service's processes.",
+}};
+inline constexpr option<"systemd.services.<name>.unitConfig", types::attrs_of<unit_option>> unit_config{{
+    .description = "Each attribute in this set specifies an option in the [Unit] section of the unit.",
+}};
+inline constexpr option<"systemd.services.<name>.serviceConfig", types::attrs_of<unit_option>> service_config{{
+    .description = "Each attribute in this set specifies an option in the [Service] section of the unit.",
+}};
+inline constexpr option<"systemd.services.<name>.restartTriggers", types::list_of<types::str>> restart_triggers{{
+    .description = "When any of these change between generations, the service is restarted.",
+}};
+inline constexpr option<"systemd.services.<name>.reloadTriggers", types::list_of<types::str>> reload_triggers{{
+    .description = "When any of these change between generations, the service is reloaded.",
+}};
+inline constexpr option<"systemd.services.<name>.restartIfChanged", types::bool_> restart_if_changed{{
+    .default_value = true,
+    .description = "Whether the service should be restarted during a switch if its definition changed.",
+}};
+inline constexpr option<"systemd.services.<name>.stopIfChanged", types::bool_> stop_if_changed{{
+    .default_value = true,
+    .description = "If true, a changed service is stopped before activation and started after it; "
+                   "if false, it is restarted once after activation.",
+}};
+inline constexpr option<"systemd.services.<name>.reloadIfChanged", types::bool_> reload_if_changed{{
+    .default_value = false,
+    .description = "Whether the service should be reloaded rather than restarted when its definition "
+                   "changed.",
+}};
+}  // namespace service
+
+inline constexpr option<"systemd.units", types::attrs_of<types::submodule>> units{{
+    .description = "Definition of systemd units, by unit file name (`sshd.service`).",
+}};
+
+namespace unit {
+inline constexpr option<"systemd.units.<name>.text", types::str> text{{
+    .description = "Text of this systemd unit.",
+}};
+inline constexpr option<"systemd.units.<name>.enable", types::bool_> enable{{
+    .default_value = true,
+    .description = "If set to false, this unit will be a symlink to /dev/null.",
+}};
+inline constexpr option<"systemd.units.<name>.wantedBy", types::list_of<types::str>> wanted_by{{
+    .description = "Units that want (i.e. depend on) this unit: links in <target>.wants/.",
+}};
+inline constexpr option<"systemd.units.<name>.requiredBy", types::list_of<types::str>> required_by{{
+    .description = "Units that require this unit: links in <target>.requires/.",
+}};
+}  // namespace unit
+
+namespace detail {
+
+// A digest of trigger values, so that the unit file changes exactly when they do.
+constexpr std::string trigger_digest(const std::vector<std::string>& values) {
+  std::uint64_t h = 1469598103934665603ULL;
+  for (const auto& v : values) {
+    for (char ch : v) {
+      h ^= static_cast<unsigned char>(ch);
+      h *= 1099511628211ULL;
+    }
+    h ^= 0xff;
+    h *= 1099511628211ULL;
+  }
+  constexpr char hex[] = "0123456789abcdef";
+  std::string out(16, '0');
+  for (int i = 15; i >= 0; --i, h >>= 4) out[static_cast<std::size_t>(i)] = hex[h & 15];
+  return out;
+}
+
+constexpr std::string render_setting(const std::string& key, const value& v) {
+  if (v.is_list()) {
+    std::string out;
+    for (const auto& item : v.as_list()) out += key + "=" + item.as_string() + "\n";
+    return out;
+  }
+  if (v.is_bool()) return key + "=" + (v.as_bool() ? "true" : "false") + "\n";
+  if (v.is_int()) return key + "=" + cairn::to_string(v.as_int()) + "\n";
+  return key + "=" + v.as_string() + "\n";
+}
+
+constexpr std::string render_list(std::string_view key, const std::vector<std::string>& items) {
+  if (items.empty()) return "";
+  return std::string(key) + "=" + join(items, " ") + "\n";
+}
+
+// The unit file of systemd.services.<name>, as NixOS's serviceToUnit renders it.
+constexpr std::string render_service(const cairn::config& c, const std::string& name) {
+  std::string out = "[Unit]\n";
+  if (auto d = c[service::description(name)]; !d.empty()) out += "Description=" + d + "\n";
+  out += render_list("After", c[service::after(name)]);
+  out += render_list("Before", c[service::before(name)]);
+  out += render_list("Wants", c[service::wants(name)]);
+  out += render_list("Requires", c[service::requires_(name)]);
+  if (auto t = c[service::restart_triggers(name)]; !t.empty()) out += "X-Restart-Triggers=" + trigger_digest(t) + "\n";
+  if (auto t = c[service::reload_triggers(name)]; !t.empty()) out += "X-Reload-Triggers=" + trigger_digest(t) + "\n";
+  if (!c[service::restart_if_changed(name)]) out += "X-RestartIfChanged=false\n";
+  if (!c[service::stop_if_changed(name)]) out += "X-StopIfChanged=false\n";
+  if (c[service::reload_if_changed(name)]) out += "X-ReloadIfChanged=true\n";
+  for (const auto& [key, v] : c.raw(service::unit_config(name)).as_attrs()) out += render_setting(key, v);
+  out += "\n[Service]\n";
+  for (const auto& [key, v] : c.raw(service::environment(name)).as_attrs())
+    out += "Environment=\"" + key + "=" + v.as_string() + "\"\n";
+  for (const auto& [key, v] : c.raw(service::service_config(name)).as_attrs()) out += render_setting(key, v);
+  return out;
+}
+
+}  // namespace detail
+
+struct module {
+  using imports = cairn::imports<environment::module>;
+  static constexpr auto options =
+      declare(services, service::enable, service::description, service::wanted_by, service::required_by,
+              service::wants, service::requires_, service::after, service::before, service::environment,
+              service::unit_config, service::service_config, service::restart_triggers, service::reload_triggers,
+              service::restart_if_changed, service::stop_if_changed, service::reload_if_changed, units, unit::text,
+              unit::enable, unit::wanted_by, unit::required_by);
+
+  static constexpr void config(definitions& d) {
+    // Services become units...
+    d.set(units, [](const cairn::config& c) {
+      std::vector<std::pair<std::string, attrs>> out;
+      for (const auto& name : c.names(services)) {
+        if (!c[service::enable(name)]) continue;
+        attrs u;
+        u.set("text", value(detail::render_service(c, name)));
+        u.set("wantedBy", c.raw(service::wanted_by(name)));
+        u.set("requiredBy", c.raw(service::required_by(name)));
+        out.emplace_back(name + ".service", std::move(u));
+      }
+      return out;
+    });
+    // ... and units files in /etc/systemd/system, with their .wants/.requires links.
+    d.set(environment::etc, [](const cairn::config& c) {
+      std::vector<std::pair<std::string, attrs>> out;
+      for (const auto& name : c.names(units)) {
+        attrs file;
+        if (c[unit::enable(name)]) file.set("text", value(c[unit::text(name)]));
+        else file.set("source", value("/dev/null"));
+        out.emplace_back("systemd/system/" + name, std::move(file));
+        for (const auto& [dir, targets] : {std::pair{".wants/", c[unit::wanted_by(name)]},
+                                           std::pair{".requires/", c[unit::required_by(name)]}})
+          for (const auto& target : targets) {
+            attrs link;
+            link.set("source", value("/etc/systemd/system/" + name));
+            out.emplace_back("systemd/system/" + target + dir + name, std::move(link));
+          }
+      }
+      return out;
+    });
+  }
+};
+
+}  // namespace cairn::modules::systemd

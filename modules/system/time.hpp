@@ -1,0 +1,28 @@
+// modules/system/time.hpp: the time zone (nixos/modules/config/locale.nix).
+#pragma once
+
+#include <cairn/fwd.hpp>
+
+#include "environment.hpp"
+
+namespace cairn::modules::time {
+
+inline constexpr option<"time.timeZone", types::null_or<types::str>> time_zone{{
+    .default_value = null,
+    .description = "The time zone used when displaying times and dates. If null, UTC.",
+    .example = R"("America/New_York")",
+}};
+
+struct module {
+  using imports = cairn::imports<environment::module>;
+  static constexpr auto options = declare(time_zone);
+
+  static constexpr void config(definitions& d) {
+    auto zone = [](const cairn::config& c) { return c[time_zone].value_or("UTC"); };
+    d.set(environment::etc_entry::text("timezone"), [zone](const cairn::config& c) { return zone(c) + "\n"; });
+    d.set(environment::etc_entry::source("localtime"),
+          [zone](const cairn::config& c) { return "/usr/share/zoneinfo/" + zone(c); });
+  }
+};
+
+}  // namespace cairn::modules::time
