@@ -22,6 +22,7 @@ inline constexpr int database_schema_version = 1;
 struct reference_graph {
   std::vector<std::string> paths;              ///< base names
   std::vector<std::vector<std::size_t>> refs;  ///< refs[i]: indices that paths[i] refers to
+  std::vector<std::string> derivers;           ///< derivers[i]: base name of paths[i]'s deriver, or empty
   std::unordered_map<std::string, std::size_t> index;
 };
 
@@ -133,12 +134,13 @@ class database {
   reference_graph load_graph() {
     reference_graph g;
     std::unordered_map<std::int64_t, std::size_t> by_id;
-    detail::sqlite_stmt ps(db_, "SELECT id, path FROM valid_paths");
+    detail::sqlite_stmt ps(db_, "SELECT id, path, deriver FROM valid_paths");
     ps.use();
     while (ps.next()) {
       by_id.emplace(ps.i64(0), g.paths.size());
       g.index.emplace(ps.str(1), g.paths.size());
       g.paths.push_back(ps.str(1));
+      g.derivers.push_back(ps.str(2));
     }
     g.refs.resize(g.paths.size());
     detail::sqlite_stmt rs(db_, "SELECT referrer, reference FROM refs");
