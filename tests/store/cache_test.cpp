@@ -169,7 +169,7 @@ TEST(Signing, KeysRoundTripAndSignaturesAreDeterministic) {
 
 TEST(Compression, StreamsRoundTrip) {
   std::string data;
-  for (int i = 0; i < 300000; ++i) data += static_cast<char>((i * 7919) % 251);
+  for (unsigned i = 0; i < 300000; ++i) data += static_cast<char>((i * 7919u) % 251);
   for (auto c : {compression::none, compression::xz, compression::zstd}) {
     std::string packed;
     string_sink to{packed};

@@ -5,6 +5,7 @@
 
 #include <cairn/store/binary_cache.hpp>
 #include <cairn/store/builders.hpp>
+#include <cairn/store/realise.hpp>
 #include <cairn/store/store.hpp>
 
 #include <cstdlib>
@@ -188,7 +189,11 @@ TEST(Interop, NixCopyAcceptsOurSignedCache) {
   store s(store_config{.root = t / "ours", .store_dir = "/nix/store", .state_dir = "/nix/var/nix"});
   tree_generator(base_seed() + 2000).make(t / "tree");
   const auto tree = s.add_path(t / "tree");
-  const auto top = s.add_text("top", "uses " + s.logical(tree) + "\n", {tree});
+  // An input-addressed output (no CA field): Nix accepts it only with a trusted signature.
+  namespace b = cairn::store::builders;
+  const auto top_drv = s.add_derivation(b::text_file("top", "uses " + s.logical(tree) + "\n", {tree}));
+  realise(s, {top_drv});
+  const auto top = top_drv.out;
   for (auto c : {compression::xz, compression::zstd, compression::none}) {
     const auto cache = t / fmt::format("cache-{}", to_string(c));
     copy_to_cache(s, cache, {top}, {.compress = c, .key = key});

@@ -141,6 +141,8 @@ class decompressing_source {
         else if (rc != LZMA_OK && !(rc == LZMA_BUF_ERROR && produced > 0))
           throw store_error(fmt::format("'{}' is not valid xz data (liblzma error {})", where_, static_cast<int>(rc)));
       } else {
+        // Called again with no input after a complete frame, zstd would ask for another one.
+        if (eof_ && in_pos_ == in_len_ && last_frame_ended_) return 0;
         ZSTD_inBuffer in{inbuf_.data() + in_pos_, in_len_ - in_pos_, 0};
         ZSTD_outBuffer o{out, len, 0};
         const auto rc = ZSTD_decompressStream(zs_, &o, &in);
@@ -148,8 +150,7 @@ class decompressing_source {
           throw store_error(fmt::format("'{}' is not valid zstd data: {}", where_, ZSTD_getErrorName(rc)));
         in_pos_ += in.pos;
         produced = o.pos;
-        if (rc == 0 && in_pos_ == in_len_) last_frame_ended_ = true;
-        else if (rc != 0) last_frame_ended_ = false;
+        last_frame_ended_ = rc == 0;
       }
       if (produced > 0) return produced;
       if (done_) return 0;

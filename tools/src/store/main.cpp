@@ -126,7 +126,7 @@ int main(int argc, char** argv) {
   auto* add_text = app.add_subcommand("add-text", "add FILE's contents as a text path NAME with references");
   add_text->add_option("NAME", name_arg)->required();
   add_text->add_option("FILE", path_arg)->required();
-  add_text->add_option("--ref", refs, "a store path the text refers to (repeatable)");
+  add_text->add_option("--ref", refs, "a store path the text refers to (repeatable)")->allow_extra_args(false);
   add_globals(add_text);
   add_text->callback([&] {
     action = [&] {
@@ -294,7 +294,7 @@ int main(int argc, char** argv) {
   auto* from = copy->add_option("--from", from_url, "file://DIR");
   to->excludes(from);
   copy->add_option("--key", key_file, "secret key file to sign with (export)")->needs(to);
-  copy->add_option("--trusted-key", trusted, "public key NAME:BASE64, or a file holding one (import; repeatable)")->needs(from);
+  copy->add_option("--trusted-key", trusted, "public key NAME:BASE64, or a file holding one (import; repeatable)")->allow_extra_args(false)->needs(from);
   copy->add_flag("--no-check-sigs", no_check_sigs, "import paths without a trusted signature")->needs(from);
   copy->add_option("PATHS", paths)->required();
   add_globals(copy);
