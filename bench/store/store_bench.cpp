@@ -162,6 +162,7 @@ void refscan_bench() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);
   std::string what = argc > 1 ? argv[1] : "all";
   std::uint64_t mib = 1024;
   std::size_t paths = 100000;

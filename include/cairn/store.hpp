@@ -22,7 +22,7 @@
 //   auto hosts = s.add_text("etc-hosts", "127.0.0.1 localhost\n");
 //   auto etc   = s.add_derivation(cs::builders::directory_tree("etc", {
 //                    cs::builders::entry::link("hosts", hosts)}));
-//   auto bin   = s.add_path("/proc/self/exe", "cairn-host");   // a copy of the host binary
+//   auto bin   = s.add_path(std::filesystem::canonical("/proc/self/exe"), "cairn-host");  // this binary
 //   auto top   = s.add_derivation(cs::builders::directory_tree("cairn-system-demo", {
 //                    cs::builders::entry::link("etc", etc),
 //                    cs::builders::entry::copy("bin/switch-to-configuration", bin)}));

@@ -298,3 +298,25 @@ TEST(Realise, RejectsForeignSystemsAndMissingInputs) {
     EXPECT_NE(std::string(e.what()).find("is not valid"), std::string::npos) << e.what();
   }
 }
+
+// The example of include/cairn/store.hpp, compiled and run.
+TEST(Example, HostToplevel) {
+  temp_dir t;
+  namespace cs = cairn::store;
+  cs::store s{{.root = t / "target"}};
+  auto hosts = s.add_text("etc-hosts", "127.0.0.1 localhost\n");
+  auto etc = s.add_derivation(cs::builders::directory_tree("etc", {cs::builders::entry::link("hosts", hosts)}));
+  auto bin = s.add_path(std::filesystem::canonical("/proc/self/exe"), "cairn-host");
+  auto top = s.add_derivation(cs::builders::directory_tree(
+      "cairn-system-demo",
+      {cs::builders::entry::link("etc", etc), cs::builders::entry::copy("bin/switch-to-configuration", bin)}));
+  auto built = cs::realise(s, {top}, {.jobs = 4});
+  EXPECT_EQ(built.outputs, std::vector<store_path>{top.out});
+  s.add_root("profiles-demo", top.out);
+  const auto out = s.physical(top.out);
+  // Links hold logical paths: they resolve on the target system, not under this test's root.
+  EXPECT_EQ(fs::read_symlink(s.physical(etc.out) / "hosts"), s.logical(hosts));
+  EXPECT_EQ(fs::read_symlink(out / "etc"), s.logical(etc.out));
+  EXPECT_EQ(hash_file(out / "bin/switch-to-configuration"), hash_file(std::filesystem::canonical("/proc/self/exe")));
+  EXPECT_EQ(s.requisites({top.out}).size(), 3u);  // top, etc, etc-hosts: the copied binary is not referenced
+}

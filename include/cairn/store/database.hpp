@@ -32,6 +32,8 @@ class database {
   /// database of a newer schema, or one made for another store directory.
   database(const std::string& file, const std::string& store_dir_path) : db_(file, true) {
     db_.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;");
+    // Big closures and GC touch every page: keep them in memory (64 MiB cache, mmap reads).
+    db_.exec("PRAGMA cache_size=-65536; PRAGMA mmap_size=268435456;");
     int version = 0;
     {
       detail::sqlite_stmt v(db_, "PRAGMA user_version");
@@ -102,6 +104,24 @@ class database {
   }
 
   std::vector<store_path> references(const store_path& p) { return list(q_references_, p); }
+
+  /// Row ids, for walks over many paths without string lookups (requisites of a large closure).
+  std::optional<std::int64_t> id_of(const store_path& p) {
+    auto& q = q_id_.use(p.base_name());
+    if (!q.next()) return std::nullopt;
+    return q.i64(0);
+  }
+  std::vector<std::int64_t> reference_ids(std::int64_t id) {
+    std::vector<std::int64_t> out;
+    auto& q = q_ref_ids_.use(id);
+    while (q.next()) out.push_back(q.i64(0));
+    return out;
+  }
+  store_path path_of(std::int64_t id) {
+    auto& q = q_path_.use(id);
+    if (!q.next()) throw store_error(fmt::format("store database '{}': no path with id {}", db_.file(), id));
+    return store_path(q.str(0));
+  }
   std::vector<store_path> referrers(const store_path& p) { return list(q_referrers_, p); }
 
   std::vector<store_path> all_valid() {
@@ -206,13 +226,10 @@ class database {
     q_del_self_ref_ = {db_, "DELETE FROM refs WHERE referrer = ?1 AND reference = ?1"};
     q_del_ = {db_, "DELETE FROM valid_paths WHERE id = ?"};
     q_sigs_ = {db_, "UPDATE valid_paths SET sigs = ? WHERE path = ?"};
+    q_ref_ids_ = {db_, "SELECT reference FROM refs WHERE referrer = ?"};
+    q_path_ = {db_, "SELECT path FROM valid_paths WHERE id = ?"};
   }
 
-  std::optional<std::int64_t> id_of(const store_path& p) {
-    auto& q = q_id_.use(p.base_name());
-    if (!q.next()) return std::nullopt;
-    return q.i64(0);
-  }
   std::vector<store_path> list(detail::sqlite_stmt& q, const store_path& p) {
     std::vector<store_path> out;
     q.use(p.base_name());
@@ -222,7 +239,7 @@ class database {
 
   detail::sqlite_db db_;
   detail::sqlite_stmt q_id_, q_info_, q_refs_, q_upsert_, q_clear_refs_, q_add_ref_, q_references_, q_referrers_,
-      q_all_, q_del_self_ref_, q_del_, q_sigs_;
+      q_all_, q_del_self_ref_, q_del_, q_sigs_, q_ref_ids_, q_path_;
 };
 
 }  // namespace cairn::store

@@ -7,6 +7,7 @@
 //                     | "directory" { "entry" "(" "name" NAME "node" node ")" } ) ")"
 // Every token is a string: u64le length, the bytes, zero padding to a multiple of 8.
 // Directory entries come in byte order. Only the owner-execute bit of regular files is kept.
+#include <cairn/store/detail/fs.hpp>
 #include <cairn/store/detail/io.hpp>
 #include <cairn/store/error.hpp>
 #include <cairn/store/hash.hpp>
@@ -19,7 +20,6 @@
 #include <string_view>
 #include <vector>
 
-#include <dirent.h>
 #include <sys/stat.h>
 
 namespace cairn::store {
@@ -134,19 +134,7 @@ inline void dump_node(nar_writer& w, int dirfd, const char* name, const std::str
   } else if (S_ISDIR(st.st_mode)) {
     fd dfd(::openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
     if (!dfd) throw_sys("cannot open directory", shown);
-    std::vector<std::string> names;
-    {
-      DIR* d = ::fdopendir(::dup(dfd.get()));
-      if (!d) throw_sys("cannot list directory", shown);
-      errno = 0;
-      while (const dirent* e = ::readdir(d)) {
-        const std::string_view n = e->d_name;
-        if (n != "." && n != "..") names.emplace_back(n);
-      }
-      const int err = errno;
-      ::closedir(d);
-      if (err != 0) throw_sys("cannot list directory", shown, err);
-    }
+    auto names = list_dir(dfd.get(), shown);
     std::sort(names.begin(), names.end());  // std::string compares as unsigned bytes: Nix's order
     w.str("directory");
     for (const auto& n : names) {

@@ -30,6 +30,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <vector>
 
 namespace cairn::store {
@@ -181,32 +182,35 @@ class store {
   /// (`nix-store -q --requisites`).
   std::vector<store_path> requisites(const std::vector<store_path>& roots) {
     std::lock_guard g(mutex_);
-    for (const auto& r : roots)
-      if (!db_->is_valid(r)) throw store_error(fmt::format("path '{}' is not valid", logical(r)));
-    std::vector<store_path> order;
-    std::set<store_path> seen;
-    // Iterative post-order DFS: a path is emitted after all its references.
+    // Iterative post-order DFS over row ids: a path is emitted after all its references.
+    std::vector<std::int64_t> order;
+    std::unordered_set<std::int64_t> seen;
     struct frame {
-      store_path p;
-      std::vector<store_path> refs;
+      std::int64_t id;
+      std::vector<std::int64_t> refs;
       std::size_t next = 0;
     };
     for (const auto& root : roots) {
-      if (!seen.insert(root).second) continue;
+      const auto id = db_->id_of(root);
+      if (!id) throw store_error(fmt::format("path '{}' is not valid", logical(root)));
+      if (!seen.insert(*id).second) continue;
       std::vector<frame> stack;
-      stack.push_back({root, db_->references(root)});
+      stack.push_back({*id, db_->reference_ids(*id)});
       while (!stack.empty()) {
         auto& f = stack.back();
         if (f.next < f.refs.size()) {
-          auto r = f.refs[f.next++];
-          if (seen.insert(r).second) stack.push_back({r, db_->references(r)});
+          const auto r = f.refs[f.next++];
+          if (seen.insert(r).second) stack.push_back({r, db_->reference_ids(r)});
         } else {
-          order.push_back(std::move(f.p));
+          order.push_back(f.id);
           stack.pop_back();
         }
       }
     }
-    return order;
+    std::vector<store_path> out;
+    out.reserve(order.size());
+    for (const auto id : order) out.push_back(db_->path_of(id));
+    return out;
   }
 
   // ---- derivations ---------------------------------------------------------------------
