@@ -687,6 +687,7 @@ class evaluator final : private detail::registrar, private detail::reader {
     instance_scope* scope = nullptr;  // with target null: an intermediate path inside an instance
     std::uint32_t fields = 0;
     std::string key_prefix;
+    bool root_set = false;          // with target null: a set of options outside submodules
     std::vector<std::string> rest;  // attribute names below the option
     std::vector<std::string> loc;
   };
@@ -705,9 +706,13 @@ class evaluator final : private detail::registrar, private detail::reader {
       }
       t = next;
     }
-    if (tries_[t].declaration < 0 || declarations_[tries_[t].declaration]->top_node < 0) {
-      fail("`" + detail::show_option(loc) + "' is not an option but a set of options; name one of them." +
-           children_hint(t));
+    if (tries_[t].declaration < 0) {  // a set of options, as config.services.openssh in NixOS
+      r.fields = t;
+      r.root_set = true;
+      return r;
+    }
+    if (declarations_[tries_[t].declaration]->top_node < 0) {
+      fail("`" + detail::show_option(loc) + "' is a field of a submodule; name its instance." + children_hint(t));
       return r;
     }
     return walk(*nodes_[declarations_[tries_[t].declaration]->top_node],
@@ -782,6 +787,10 @@ class evaluator final : private detail::registrar, private detail::reader {
   }
 
   constexpr const value& value_at(const resolved& r) {
+    if (r.target == nullptr && r.root_set) {
+      arena_.push_back(detail::box<value>::make(set_value(r.fields)));
+      return *arena_.back();
+    }
     if (r.target == nullptr) {
       if (r.scope == nullptr) return empty_;
       arena_.push_back(detail::box<value>::make(subtree_value(*r.scope, r.fields, r.key_prefix)));
@@ -1465,6 +1474,19 @@ class evaluator final : private detail::registrar, private detail::reader {
       if (tries_[c].declaration >= 0) force_deep(field(s, key, c));
       else force_fields(s, c, key);
     }
+  }
+
+  // The options below a trie node outside submodules, as one attribute set.
+  constexpr value set_value(std::uint32_t t) {
+    attrs out;
+    const auto& tn = tries_[t];
+    for (std::size_t i = 0; i < tn.names.size() && !failed(); ++i) {
+      auto c = tn.children[i];
+      auto d = tries_[c].declaration;
+      if (d >= 0 && declarations_[d]->top_node >= 0) out.set(tn.names[i], force(*nodes_[declarations_[d]->top_node]));
+      else if (d < 0) out.set(tn.names[i], set_value(c));
+    }
+    return out;
   }
 
   constexpr value container_value(node& n) {
