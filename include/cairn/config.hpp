@@ -23,11 +23,15 @@ class config {
   // The value of an option (at a bound location for submodule fields and attrs_of entries).
   template <fixed_string P, class T>
   constexpr typename T::value_type operator[](const option<P, T>& o) const {
-    return T::from_value(reader_->read(o, {}, 0, scope_));
+    const value& v = reader_->read(o, {}, 0, scope_);
+    if (reader_->evaluation_failed()) return {};
+    return T::from_value(v);
   }
   template <fixed_string P, class T>
   constexpr typename T::value_type operator[](const target<P, T>& t) const {
-    return T::from_value(reader_->read(*t.option, t.names, t.bound_placeholders, scope_));
+    const value& v = reader_->read(*t.option, t.names, t.bound_placeholders, scope_);
+    if (reader_->evaluation_failed()) return {};
+    return T::from_value(v);
   }
 
   // The dynamic value, e.g. to print or to hand to a renderer of generic values.
@@ -36,6 +40,9 @@ class config {
     if constexpr (requires { o.option; }) return reader_->read(*o.option, o.names, o.bound_placeholders, scope_);
     else return reader_->read(o, {}, 0, scope_);
   }
+
+  // True once an evaluation error was recorded (compile time only; at run time it is thrown).
+  constexpr bool failed() const { return reader_->evaluation_failed(); }
 
   // The attribute names of an attrs_of option, in byte order; for attrs_of<submodule> the
   // instance names, computed without evaluating any instance.

@@ -812,6 +812,35 @@ class evaluator final : private detail::registrar, private detail::reader {
 
   constexpr const value& read(const option_base& o, const std::vector<std::string>& names, std::uint8_t bound,
                               const instance_scope* scope) override {
+    const value& v = read_option(o, names, bound, scope);
+    if (failed()) return placeholder(*o.type);
+    return v;
+  }
+
+  // After an error at compile time, reads give an empty value of the option's kind, so that the
+  // code reading it runs on to the end and the first error is the one reported.
+  constexpr const value& placeholder(const type_descriptor& t) {
+    switch (t.kind) {
+      case type_kind::boolean: return placeholders_[1];
+      case type_kind::integer: return placeholders_[2];
+      case type_kind::floating: return placeholders_[3];
+      case type_kind::string:
+      case type_kind::separated_string:
+      case type_kind::enumeration:
+      case type_kind::path: return placeholders_[4];
+      case type_kind::list_of: return placeholders_[5];
+      case type_kind::attrs_of:
+      case type_kind::submodule:
+      case type_kind::anything: return placeholders_[6];
+      case type_kind::package: return placeholders_[7];
+      case type_kind::either:
+      case type_kind::unique: return placeholder(*t.elem);
+      default: return placeholders_[0];
+    }
+  }
+
+  constexpr const value& read_option(const option_base& o, const std::vector<std::string>& names, std::uint8_t bound,
+                                     const instance_scope* scope) {
     if (failed()) return empty_;
     if (auto* i = declaration_index_.find(o.path); i != nullptr) {
       const auto& d = *declarations_[*i];
@@ -859,6 +888,8 @@ class evaluator final : private detail::registrar, private detail::reader {
       for (const auto& a : v.as_attrs()) out.push_back(a.name);
     return out;
   }
+
+  constexpr bool evaluation_failed() const override { return failed(); }
 
   constexpr std::string_view instance_name(const instance_scope* scope) const override {
     return scope ? std::string_view(scope->name) : std::string_view();
@@ -1562,6 +1593,8 @@ class evaluator final : private detail::registrar, private detail::reader {
   std::vector<detail::box<value>> arena_;
   std::optional<std::string> error_;
   value empty_;
+  value placeholders_[8] = {value(), value(false), value(0), value(0.0), value(""), value(list{}), value(attrs{}),
+                            value(package{})};
   std::uint32_t current_group_ = 0;
   bool frames_started_ = false;
 };
