@@ -316,10 +316,10 @@ class evaluator final : private detail::registrar, private detail::reader {
   // ---- declarations ----------------------------------------------------------------------
 
   static constexpr std::string where_of(const option_base& o) {
-    return std::string(o.declared_at.file_name()) + ":" + detail::to_string(std::int64_t(o.declared_at.line()));
+    return detail::normalize_path(o.declared_at.file_name()) + ":" + detail::to_string(std::int64_t(o.declared_at.line()));
   }
   static constexpr std::string where_of(const detail::location& l) {
-    return std::string(l.file) + ":" + detail::to_string(std::int64_t(l.line));
+    return detail::normalize_path(l.file) + ":" + detail::to_string(std::int64_t(l.line));
   }
   static constexpr bool is_placeholder(std::string_view segment) {
     return segment.size() >= 2 && segment.front() == '<' && segment.back() == '>';
@@ -1653,7 +1653,7 @@ constexpr std::vector<detail::definition_report> evaluator::explain(const std::v
     if (l.holds) best = std::min(best, priority_of(l.ref));
   for (const auto& l : leaves) {
     detail::definition_report d;
-    d.file = std::string(l.ref.entry->where.file);
+    d.file = detail::normalize_path(l.ref.entry->where.file);
     d.line = l.ref.entry->where.line;
     d.module = l.ref.entry->where.module ? l.ref.entry->where.module->name : std::string_view();
     d.priority = priority_of(l.ref);
