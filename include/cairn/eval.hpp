@@ -38,6 +38,9 @@
 
 namespace cairn {
 
+struct layer;
+struct located_value;
+
 class evaluation_error : public std::runtime_error {
  public:
   explicit evaluation_error(const std::string& message) : std::runtime_error(message), message_(message) {}
@@ -196,23 +199,12 @@ struct unmatched_definition {
 class evaluator final : private detail::registrar, private detail::reader {
  public:
   constexpr evaluator(const module_info& root, const meta& host) : meta_(host) {
-    tries_.emplace_back();  // the root
-    collect_modules(root);
-    for (auto it = modules_.rbegin(); it != modules_.rend(); ++it) fold_order_.push_back(*it);
-    for (const auto* m : fold_order_)
-      for (const auto* o : m->options) declare(*o, m);
-    if (failed()) return;
-    check_nesting();
-    if (failed()) return;
-    index_fields();
-    for (const auto* m : fold_order_) {
-      if (m->config == nullptr) continue;
-      definitions d(*this, m);
-      m->config(d);
-      if (failed()) return;
-    }
-    if (!unmatched_.empty()) report_unmatched(unmatched_.front());
+    set_up(root);
+    register_modules(no_layers{});
   }
+
+  // With definitions read at run time (layer.hpp): applied as modules listed after the host.
+  evaluator(const module_info& root, const meta& host, std::span<const layer> layers);
 
   evaluator(const evaluator&) = delete;
   evaluator& operator=(const evaluator&) = delete;
@@ -276,6 +268,45 @@ class evaluator final : private detail::registrar, private detail::reader {
   using node = detail::node;
   using instance_scope = detail::instance_scope;
   using shown = detail::messages::shown_definition;
+
+  // ---- set-up ---------------------------------------------------------------------------
+
+  constexpr void set_up(const module_info& root) {
+    tries_.emplace_back();  // the root
+    collect_modules(root);
+    for (auto it = modules_.rbegin(); it != modules_.rend(); ++it) fold_order_.push_back(*it);
+    for (const auto* m : fold_order_)
+      for (const auto* o : m->options) declare(*o, m);
+    if (failed()) return;
+    check_nesting();
+    if (failed()) return;
+    index_fields();
+  }
+
+  // Every module's definitions, in NixOS's order; run-time layers come as top-level modules
+  // after the host: reversed, just before the host's own definitions.
+  struct no_layers {
+    static constexpr std::size_t size() { return 0; }
+    constexpr const layer& operator[](std::size_t) const;  // never called
+  };
+  template <class Layers>
+  constexpr void register_modules(const Layers& layers) {
+    if (failed()) return;
+    for (std::size_t i = 0; i < fold_order_.size(); ++i) {
+      const auto* m = fold_order_[i];
+      if (i + 1 == fold_order_.size())
+        for (auto l = layers.size(); l-- > 0;) register_layer(layers[l]);
+      if (m->config == nullptr) continue;
+      definitions d(*this, m);
+      m->config(d);
+      if (failed()) return;
+    }
+    if (!unmatched_.empty()) report_unmatched(unmatched_.front());
+  }
+
+  void register_layer(const layer& l);
+  void register_layer_value(const located_value& v, std::uint32_t t, std::vector<std::string>& path,
+                            std::string_view file, std::int32_t priority, bool inside_instance);
 
   // ---- errors ---------------------------------------------------------------------------
 
@@ -591,11 +622,16 @@ class evaluator final : private detail::registrar, private detail::reader {
     auto path = concrete_path(o, names, bound, scope);
     if (!path) return fail(detail::messages::needs_instance(std::string(o.path)));
     if (scope != nullptr) return define_in_instance(*scope, o, *path, std::move(leaf), where, conditions);
-    // Walk to the option outside submodules that holds this path.
+    define_concrete(*path, std::move(leaf), where, conditions, &o);
+  }
+
+  // A definition at a concrete path: attached to the option outside submodules that holds it.
+  constexpr void define_concrete(const std::vector<std::string>& path, def_node&& leaf, const detail::location& where,
+                                 const std::vector<std::uint32_t>& conditions, const option_base* o) {
     std::uint32_t t = 0;
     std::size_t i = 0;
-    for (; i < path->size() && tries_[t].declaration < 0; ++i) {
-      auto next = tries_[t].child((*path)[i]);
+    for (; i < path.size() && tries_[t].declaration < 0; ++i) {
+      auto next = tries_[t].child(path[i]);
       if (next == 0) break;
       t = next;
     }
@@ -604,15 +640,15 @@ class evaluator final : private detail::registrar, private detail::reader {
     if (tries_[t].declaration < 0 || declarations_[tries_[t].declaration]->top_node < 0) {
       entry->node = std::move(leaf);
       detail::unmatched_definition u;
-      u.loc.assign(path->begin(), path->begin() + static_cast<std::ptrdiff_t>(std::min(i + 1, path->size())));
+      u.loc.assign(path.begin(), path.begin() + static_cast<std::ptrdiff_t>(std::min(i + 1, path.size())));
       u.trie = t;
-      u.option = &o;
+      u.option = o;
       entries_.push_back(std::move(entry));
       u.ref = def_ref{entries_.back().get(), &entries_.back()->node, nullptr};
       unmatched_.push_back(std::move(u));
       return;
     }
-    entry->node = with_conditions(wrap_below(std::move(leaf), *path, i), conditions);
+    entry->node = with_conditions(wrap_below(std::move(leaf), path, i), conditions);
     auto& n = *nodes_[declarations_[tries_[t].declaration]->top_node];
     entries_.push_back(std::move(entry));
     n.defs.push_back(def_ref{entries_.back().get(), &entries_.back()->node, nullptr});
@@ -674,8 +710,7 @@ class evaluator final : private detail::registrar, private detail::reader {
       suggestions.push_back(detail::show_option(s));
     }
     std::string not_imported;
-    bool declared_nowhere = declaration_index_.find(u.option->path) == nullptr;
-    if (declared_nowhere) not_imported = where_of(*u.option);
+    if (u.option != nullptr && declaration_index_.find(u.option->path) == nullptr) not_imported = where_of(*u.option);
     fail(detail::messages::does_not_exist(detail::show_option(u.loc), {show(u.ref)}, suggestions,
                                           declarations_.empty(), not_imported));
   }
@@ -1597,6 +1632,7 @@ class evaluator final : private detail::registrar, private detail::reader {
                             value(package{})};
   std::uint32_t current_group_ = 0;
   bool frames_started_ = false;
+  std::vector<detail::box<std::string>> layer_files_;  // names that run-time locations point into
 };
 
 constexpr std::vector<std::string> evaluator::split_path(std::string_view dotted) {
