@@ -160,7 +160,9 @@ class stream_reader final : public source {
     }
     if (!ok) {
       buf_.clear();
-      fail("the payload failed to authenticate: the file was tampered with or corrupted");
+      fail(n < detail::sealed_chunk_size
+               ? "the last payload chunk failed to authenticate: the file is truncated, or was tampered with or corrupted"
+               : "a payload chunk failed to authenticate: the file was tampered with or corrupted");
     }
     nonce_.increment();
     if (last) {

@@ -58,21 +58,23 @@ age::secret_bytes read_passphrase(const char* prompt) {
   const int fd = ::open("/dev/tty", O_RDWR | O_CLOEXEC);
   if (fd < 0) fail("cannot read a passphrase: there is no terminal (/dev/tty); set CAIRN_AGE_PASSPHRASE for scripts");
   age::detail::fd_guard guard(fd);
-  (void)!::write(fd, prompt, std::strlen(prompt));
+  // Echo goes off before the prompt appears, and typed-ahead input is kept (no TCSAFLUSH):
+  // whoever answers the prompt at once must not lose the answer.
   termios old{};
   const bool is_tty = ::tcgetattr(fd, &old) == 0;
   if (is_tty) {
     termios quiet = old;
     quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
-    ::tcsetattr(fd, TCSAFLUSH, &quiet);
+    ::tcsetattr(fd, TCSANOW, &quiet);
   }
+  (void)!::write(fd, prompt, std::strlen(prompt));
   age::secret_bytes pass;
   char c;
   ssize_t n;
   while ((n = ::read(fd, &c, 1)) == 1 && c != '\n') {
     if (c != '\r') pass.push_back(static_cast<std::uint8_t>(c));
   }
-  if (is_tty) ::tcsetattr(fd, TCSAFLUSH, &old);
+  if (is_tty) ::tcsetattr(fd, TCSANOW, &old);
   (void)!::write(fd, "\n", 1);
   if (n < 0) fail("cannot read a passphrase from the terminal");
   return pass;
@@ -250,7 +252,7 @@ std::string run_editor(const fs::path& file) {
     ::signal(SIGQUIT, SIG_DFL);
     ::signal(SIGTERM, SIG_DFL);
     ::signal(SIGHUP, SIG_DFL);
-    const std::string command = editor + " \"$1\"";
+    const std::string command = "exec " + editor + " \"$1\"";  // $EDITOR may carry arguments
     ::execl("/bin/sh", "sh", "-c", command.c_str(), "sh", file.c_str(), static_cast<char*>(nullptr));
     ::_exit(127);
   }
