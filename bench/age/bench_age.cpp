@@ -1,0 +1,108 @@
+// Benchmarks for cairn::age (printed, not run by the tests):
+//   1. decrypting 1,000 small secrets, as an activation does (target: under 100 ms);
+//   2. bulk throughput of a large file (default 1 GiB) with cairn-age and with the `age`
+//      command, in the same run, on the same files, as ratios (target: at least as fast).
+// Usage: cairn_age_bench [SIZE_MIB] (scratch files go to $CAIRN_BENCH_DIR or /tmp).
+#include <cairn/age.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <string>
+
+namespace age = cairn::age;
+namespace fs = std::filesystem;
+using clock_type = std::chrono::steady_clock;
+
+namespace {
+
+double seconds_since(clock_type::time_point start) {
+  return std::chrono::duration<double>(clock_type::now() - start).count();
+}
+
+double time_command(const std::string& command) {
+  const auto start = clock_type::now();
+  if (std::system(command.c_str()) != 0) {
+    std::fprintf(stderr, "failed: %s\n", command.c_str());
+    std::exit(1);
+  }
+  return seconds_since(start);
+}
+
+void small_secrets(const fs::path& dir) {
+  const auto id = std::make_shared<age::x25519_identity>(age::x25519_identity::generate());
+  const std::vector<age::identity_ptr> ids{id};
+  const std::vector<age::recipient_ptr> to{std::make_shared<age::x25519_recipient>(id->recipient())};
+  constexpr int count = 1000;
+  std::vector<std::string> files;
+  const fs::path in_dir = dir / "small", out_dir = dir / "small-out";
+  fs::create_directories(in_dir);
+  fs::create_directories(out_dir);
+  for (int i = 0; i < count; ++i) {
+    const std::string secret = "password-" + std::to_string(i) + "-0123456789abcdef0123456789abcdef";
+    const std::string cipher = age::encrypt_to_string({reinterpret_cast<const std::uint8_t*>(secret.data()), secret.size()}, to);
+    files.push_back(cipher);
+    std::FILE* f = std::fopen((in_dir / std::to_string(i)).c_str(), "wb");
+    std::fwrite(cipher.data(), 1, cipher.size(), f);
+    std::fclose(f);
+  }
+  auto start = clock_type::now();
+  std::size_t total = 0;
+  for (const auto& c : files) total += age::decrypt_to_memory({reinterpret_cast<const std::uint8_t*>(c.data()), c.size()}, ids).size();
+  const double in_memory = seconds_since(start);
+  start = clock_type::now();
+  for (int i = 0; i < count; ++i)
+    age::decrypt_file(in_dir / std::to_string(i), out_dir / std::to_string(i), ids, {.mode = 0400});
+  const double to_files = seconds_since(start);
+  std::printf("1,000 small secrets (X25519, %zu plaintext bytes in all):\n", total);
+  std::printf("  decrypt in memory:               %7.1f ms  (%.0f us each)\n", in_memory * 1e3, in_memory * 1e6 / count);
+  std::printf("  decrypt file to file (0400, atomic rename, fsync): %7.1f ms  (target < 100 ms)\n", to_files * 1e3);
+  fs::remove_all(in_dir);
+  fs::remove_all(out_dir);
+}
+
+void bulk(const fs::path& dir, std::size_t mib) {
+  const std::string ours = CAIRN_AGE_EXE;
+  const fs::path plain = dir / "plain", key = dir / "key.txt";
+  const std::string q = "'" + dir.string() + "/";
+  time_command("head -c " + std::to_string(mib) + "M /dev/urandom > " + q + "plain'");
+  time_command(ours + " keygen -o " + q + "key.txt' 2>/dev/null");
+  const std::string recipient = [&] {
+    std::FILE* p = ::popen((ours + " keygen -y " + q + "key.txt'").c_str(), "r");
+    char buf[128] = {};
+    std::fgets(buf, sizeof buf, p);
+    ::pclose(p);
+    std::string r(buf);
+    while (!r.empty() && r.back() == '\n') r.pop_back();
+    return r;
+  }();
+  const double mb = static_cast<double>(mib) * 1024 * 1024 / 1e6;
+  // Warm the page cache, then alternate the tools so neither gets a systematic advantage.
+  time_command("cat " + q + "plain' > /dev/null");
+  const double enc_ours = time_command(ours + " -r " + recipient + " -o " + q + "ours.age' " + q + "plain'");
+  const double enc_age = time_command("age -r " + recipient + " -o " + q + "age.age' " + q + "plain'");
+  const double dec_age = time_command("age -d -i " + q + "key.txt' -o " + q + "age.out' " + q + "ours.age'");
+  const double dec_ours = time_command(ours + " -d -i " + q + "key.txt' -o " + q + "ours.out' " + q + "age.age'");
+  time_command("cmp " + q + "plain' " + q + "age.out' && cmp " + q + "plain' " + q + "ours.out'");
+  std::printf("%zu MiB file, X25519, file to file (cairn-age vs age %s):\n", mib, "1.1.1");
+  std::printf("  encrypt: cairn-age %6.2f s (%6.0f MB/s)   age %6.2f s (%6.0f MB/s)   ratio age/cairn-age = %.2f\n", enc_ours,
+              mb / enc_ours, enc_age, mb / enc_age, enc_age / enc_ours);
+  std::printf("  decrypt: cairn-age %6.2f s (%6.0f MB/s)   age %6.2f s (%6.0f MB/s)   ratio age/cairn-age = %.2f\n", dec_ours,
+              mb / dec_ours, dec_age, mb / dec_age, dec_age / dec_ours);
+  std::printf("  (a ratio above 1 means cairn-age is faster)\n");
+  for (const char* f : {"plain", "key.txt", "ours.age", "age.age", "age.out", "ours.out"}) fs::remove(dir / f);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::size_t mib = argc > 1 ? std::stoul(argv[1]) : 1024;
+  const char* base = std::getenv("CAIRN_BENCH_DIR");
+  std::string tmpl = (fs::path(base && *base ? base : "/tmp") / "cairn-age-bench-XXXXXX").string();
+  if (!::mkdtemp(tmpl.data())) return 1;
+  const fs::path dir = tmpl;
+  small_secrets(dir);
+  if (std::system("command -v age >/dev/null") == 0) bulk(dir, mib);
+  else std::printf("age is not installed: bulk comparison skipped\n");
+  fs::remove_all(dir);
+}
