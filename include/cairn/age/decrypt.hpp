@@ -99,7 +99,7 @@ class decryptor final : public source {
 // Decrypts all of `in` into `out`.
 inline void decrypt(source& in, sink& out, std::span<const identity_ptr> identities, decrypt_options options = {}) {
   decryptor plain(in, identities, options);
-  secret_bytes buf(chunk_size);
+  secret_bytes buf(16 * 1024);
   while (const std::size_t n = plain.read_some(buf)) out.write(std::span(buf).first(n));
 }
 

@@ -5,6 +5,7 @@
 #include <cairn/age/io.hpp>
 
 #include <algorithm>
+#include <memory>
 #include <optional>
 #include <string_view>
 
@@ -12,7 +13,8 @@ namespace cairn::age::detail {
 
 class buffered_source final : public source {
  public:
-  explicit buffered_source(source& in, std::size_t capacity = 64 * 1024) : in_(in), buf_(capacity) {}
+  explicit buffered_source(source& in, std::size_t capacity = 64 * 1024)
+      : in_(in), storage_(new std::uint8_t[capacity]), buf_(storage_.get(), capacity) {}  // ciphertext only: not zeroed
 
   // Bytes already buffered, filled up to `n` if the input has them (n <= capacity).
   std::span<const std::uint8_t> peek(std::size_t n) {
@@ -79,7 +81,8 @@ class buffered_source final : public source {
   }
 
   source& in_;
-  std::vector<std::uint8_t> buf_;
+  std::unique_ptr<std::uint8_t[]> storage_;
+  std::span<std::uint8_t> buf_;
   std::size_t begin_ = 0, end_ = 0;
 };
 
