@@ -71,6 +71,8 @@ class decryptor final : public source {
   }
 
   std::size_t read_some(std::span<std::uint8_t> out) override { return payload_->read_some(out); }
+  // The next plaintext chunk without a copy (see stream_reader::read_chunk); empty at the end.
+  std::span<const std::uint8_t> read_chunk() { return payload_->read_chunk(); }
   const header& file_header() const noexcept { return header_; }
 
  private:
@@ -99,8 +101,7 @@ class decryptor final : public source {
 // Decrypts all of `in` into `out`.
 inline void decrypt(source& in, sink& out, std::span<const identity_ptr> identities, decrypt_options options = {}) {
   decryptor plain(in, identities, options);
-  secret_bytes buf(16 * 1024);
-  while (const std::size_t n = plain.read_some(buf)) out.write(std::span(buf).first(n));
+  for (auto chunk = plain.read_chunk(); !chunk.empty(); chunk = plain.read_chunk()) out.write(chunk);
 }
 
 }  // namespace cairn::age

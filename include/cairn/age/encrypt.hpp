@@ -44,6 +44,8 @@ class encryptor final : public sink {
   }
 
   void write(std::span<const std::uint8_t> data) override { payload_->write(data); }
+  // Encrypts everything `in` holds, reading it straight into the chunk buffers.
+  void write_from(source& in) { payload_->write_from(in); }
 
   void finish() {
     if (finished_) return;
@@ -61,8 +63,7 @@ class encryptor final : public sink {
 // Encrypts all of `in` onto `out`.
 inline void encrypt(source& in, sink& out, std::span<const recipient_ptr> recipients, encrypt_options options = {}) {
   encryptor enc(out, recipients, options);
-  secret_bytes buf(chunk_size);
-  while (const std::size_t n = in.read_some(buf)) enc.write(std::span(buf).first(n));
+  enc.write_from(in);
   enc.finish();
 }
 

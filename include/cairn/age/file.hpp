@@ -92,8 +92,7 @@ inline void decrypt_file(const std::filesystem::path& in, const std::filesystem:
   // Header errors (wrong key, tampering) surface before the output file is even created.
   decryptor plain(src, identities, decrypt);
   write_file_atomically(out, options, [&](sink& dst) {
-    secret_bytes buf(chunk_size);
-    while (const std::size_t n = plain.read_some(buf)) dst.write(std::span(buf).first(n));
+    for (auto chunk = plain.read_chunk(); !chunk.empty(); chunk = plain.read_chunk()) dst.write(chunk);
   });
 }
 

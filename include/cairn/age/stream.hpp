@@ -55,7 +55,7 @@ inline secret_bytes payload_key(std::span<const std::uint8_t> file_key, std::spa
   return hkdf_sha256(file_key, nonce, "payload");
 }
 
-// One ChaCha20-Poly1305 object (and scratch buffer) per thread, all keyed alike, and the
+// One ChaCha20-Poly1305 object per thread, all keyed alike, and the
 // threads that use them. The threads start with the first batch of two chunks or more and
 // live as long as the stream. Chunks are claimed one at a time, so a busy core (or a thread
 // the scheduler has not woken yet) never holds a batch back: the caller's thread does
@@ -64,7 +64,9 @@ class chunk_workers {
  public:
   struct worker {
     std::unique_ptr<Botan::AEAD_Mode> aead;
-    secret_bytes scratch;
+    // Decryption only: the same cipher in the other direction, to undo a failed open (Botan
+    // decrypts in place before it checks the tag) so the chunk can be tried as the final one.
+    std::unique_ptr<Botan::AEAD_Mode> undo;
   };
 
   chunk_workers(Botan::Cipher_Dir dir, std::span<const std::uint8_t> key) : dir_(dir), key_(key.begin(), key.end()) {
@@ -164,8 +166,12 @@ class chunk_workers {
   }
 
   worker make() const {
-    worker w{new_chacha20poly1305(dir_), {}};
+    worker w{new_chacha20poly1305(dir_), nullptr};
     w.aead->set_key(key_.data(), key_.size());
+    if (dir_ == Botan::DECRYPTION) {
+      w.undo = new_chacha20poly1305(Botan::ENCRYPTION);
+      w.undo->set_key(key_.data(), key_.size());
+    }
     return w;
   }
 
@@ -214,6 +220,30 @@ class stream_writer final : public sink {
     }
   }
 
+  // Reads `in` to its end straight into the chunk buffers (no intermediate copy).
+  void write_from(source& in) {
+    for (;;) {
+      if (filled_ > 0 && lens_[filled_ - 1] < chunk_size) {  // top up the last chunk
+        auto& slot = slots_[filled_ - 1];
+        lens_[filled_ - 1] += in.read_full(std::span(slot).subspan(lens_[filled_ - 1], chunk_size - lens_[filled_ - 1]));
+        if (lens_[filled_ - 1] < chunk_size) return;  // read_full stops short only at the end
+        continue;
+      }
+      // A fresh chunk; with the batch full, read it aside first: the batch is sealed as
+      // non-final only once this shows that more data follows.
+      secret_bytes& target = filled_ < slots_.size() ? slots_[filled_] : spare_;
+      target.resize(detail::sealed_chunk_size);
+      const std::size_t n = in.read_full(std::span(target).first(chunk_size));
+      if (n == 0) return;
+      if (filled_ == slots_.size()) {
+        seal(false);
+        slots_[0].swap(spare_);
+      }
+      lens_[filled_++] = n;
+      if (n < chunk_size) return;
+    }
+  }
+
   void finish() {
     if (finished_) return;
     if (filled_ == 0) {  // empty plaintext: one empty final chunk
@@ -248,6 +278,7 @@ class stream_writer final : public sink {
   detail::chunk_workers workers_;
   detail::chunk_nonce nonce_;
   std::vector<secret_bytes> slots_;
+  secret_bytes spare_;
   std::vector<std::size_t> lens_;
   std::size_t filled_ = 0;
   bool finished_ = false;
@@ -262,13 +293,18 @@ class stream_reader final : public source {
   stream_reader(source& in, std::span<const std::uint8_t> key)
       : in_(in), workers_(Botan::DECRYPTION, key), slots_(detail::chunk_workers::batch_size() + 1) {}
 
+  // The next authenticated plaintext (a chunk or what is left of it), empty at the end;
+  // valid until the next call. Saves a copy over read_some.
+  std::span<const std::uint8_t> read_chunk() {
+    if (!fill()) return {};
+    const auto rest = std::span<const std::uint8_t>(slots_[current_]).subspan(pos_);
+    ++current_;
+    pos_ = 0;
+    return rest;
+  }
+
   std::size_t read_some(std::span<std::uint8_t> out) override {
-    while (current_ == ready_) {
-      if (out.empty()) return 0;
-      if (pending_error_) throw error(error_kind::payload, *pending_error_);
-      if (last_seen_) return 0;
-      next_batch();
-    }
+    if (out.empty() || !fill()) return 0;
     const auto& slot = slots_[current_];
     const std::size_t n = std::min(out.size(), slot.size() - pos_);
     std::memcpy(out.data(), slot.data() + pos_, n);
@@ -282,6 +318,16 @@ class stream_reader final : public source {
 
  private:
   using worker = detail::chunk_workers::worker;
+
+  // Whether a chunk is ready to release; throws the pending error when none is left.
+  bool fill() {
+    while (current_ == ready_) {
+      if (pending_error_) throw error(error_kind::payload, *pending_error_);
+      if (last_seen_) return false;
+      next_batch();
+    }
+    return true;
+  }
   static constexpr const char* tampered = "a payload chunk failed to authenticate: the file was tampered with or corrupted";
   static constexpr const char* truncated = "the file is truncated: the encrypted payload ends before its final chunk";
 
@@ -384,16 +430,19 @@ class stream_reader final : public source {
     }
   }
 
-  // Opens `slot` in place. Botan decrypts before it checks the tag, so the ciphertext is
-  // restored from a copy on failure, for a retry with the other flag.
+  // Opens `slot` in place. A full chunk that fails is restored to its ciphertext (Botan 2
+  // decrypts before it checks the tag; running the keystream again undoes that), so it can be
+  // tried with the other flag. A short chunk is only ever tried once.
   static bool open(worker& w, secret_bytes& slot, const detail::chunk_nonce& nonce) {
-    w.scratch.assign(slot.begin(), slot.end());
     w.aead->start(nonce.bytes().data(), nonce.bytes().size());
     try {
       w.aead->finish(slot);
       return true;
     } catch (const Botan::Invalid_Authentication_Tag&) {
-      slot.swap(w.scratch);
+      if (slot.size() == detail::sealed_chunk_size) {
+        w.undo->start(nonce.bytes().data(), nonce.bytes().size());
+        w.undo->process(slot.data(), chunk_size);  // a multiple of ChaCha's 64-byte block
+      }
       return false;
     }
   }

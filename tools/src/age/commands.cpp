@@ -111,9 +111,8 @@ void write_output(const std::string& path, mode_t mode, const std::function<void
   age::write_file_atomically(path, {.mode = mode}, write);
 }
 
-void copy(age::source& in, age::sink& out) {
-  age::secret_bytes buf(age::chunk_size);
-  while (const std::size_t n = in.read_some(buf)) out.write(std::span(buf).first(n));
+void copy(age::decryptor& in, age::sink& out) {
+  for (auto chunk = in.read_chunk(); !chunk.empty(); chunk = in.read_chunk()) out.write(chunk);
 }
 
 mode_t default_mode() {
