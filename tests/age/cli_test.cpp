@@ -84,6 +84,23 @@ TEST_F(cli, bad_input_gives_a_clear_error_and_writes_nothing) {
   EXPECT_EQ(read_file(dir / "out"), read_file(dir / "plain"));
 }
 
+TEST_F(cli, ssh_keys_and_identity_files_as_recipients) {
+  ASSERT_EQ(sh("ssh-keygen -q -t ed25519 -N '' -C me -f id && ssh-keygen -q -t ed25519 -N secret -f locked && "
+               "ssh-keygen -q -t rsa -b 2048 -N '' -f rsa").exit_code, 0);
+  // -i while encrypting: to the identities' own recipients (age -e -i).
+  EXPECT_EQ(sh("echo hi | " + ours + " -e -i id -i a.key | " + ours + " -d -i a.key").out, "hi\n");
+  EXPECT_EQ(sh("echo hi | " + ours + " -R id.pub | " + ours + " -d -i id").out, "hi\n");
+  auto r = sh("echo hi | " + ours + " -R id.pub | " + ours + " -d -i locked");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("passphrase-protected, which is not supported"), std::string::npos) << r.err;
+  r = sh("echo hi | " + ours + " -R rsa.pub");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("ssh-rsa recipients are not supported"), std::string::npos) << r.err;
+  r = sh("echo hi | " + ours + " -R id.pub | " + ours + " -d -i rsa");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("unsupported SSH key type ssh-rsa"), std::string::npos) << r.err;
+}
+
 TEST_F(cli, identity_file_readable_by_others_warns_like_ssh) {
   ASSERT_EQ(sh("echo hi | " + ours + " -r " + a + " -o s.age").exit_code, 0);
   auto r = sh(ours + " -d -i a.key s.age");
