@@ -5,6 +5,8 @@
 #include <cairn/secrets/manifest.hpp>
 
 #include <botan/hex.h>
+#include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 namespace age = cairn::age;
@@ -331,4 +333,56 @@ TEST(manifest, names_groups_globs_and_first_match) {
   EXPECT_EQ(error_of("just words\n"), "m:1: expected \"NAME = KEYS...\" or \"PATTERN: KEYS...\"");
   EXPECT_EQ(error_of("../x.age: " + a + "\n").substr(0, 18), "m:1: a pattern is ");
   EXPECT_EQ(error_of("a = " + a + "\na = " + b + "\n"), "m:2: \"a\" is defined twice");
+}
+
+namespace {
+// Produces `size` pseudo-random bytes without holding them.
+class generated_source final : public age::source {
+ public:
+  explicit generated_source(std::size_t size) : left_(size) {}
+  std::size_t read_some(std::span<std::uint8_t> out) override {
+    const std::size_t n = std::min(out.size(), left_);
+    for (std::size_t i = 0; i < n; ++i) out[i] = static_cast<std::uint8_t>((state_ = state_ * 6364136223846793005ull + 1) >> 56);
+    left_ -= n;
+    return n;
+  }
+
+ private:
+  std::size_t left_;
+  std::uint64_t state_ = 1;
+};
+
+struct counting_sink final : age::sink {
+  std::size_t bytes = 0;
+  void write(std::span<const std::uint8_t> d) override { bytes += d.size(); }
+};
+
+long max_rss_kib() {
+  rusage ru{};
+  ::getrusage(RUSAGE_SELF, &ru);
+  return ru.ru_maxrss;
+}
+}  // namespace
+
+// 64 MiB through encryption and decryption: memory stays at a batch of chunks, not the file.
+TEST(stream, large_files_use_bounded_memory) {
+  temp_dir dir;
+  key_pair k;
+  const long before = max_rss_kib();
+  {
+    const int fd = ::open((dir / "big.age").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    ASSERT_GE(fd, 0);
+    age::fd_sink out(fd);
+    generated_source in(64u << 20);
+    age::encrypt(in, out, k.to);
+    ::close(fd);
+  }
+  EXPECT_GT(fs::file_size(dir / "big.age"), 64u << 20);
+  const int fd = ::open((dir / "big.age").c_str(), O_RDONLY);
+  age::fd_source in(fd);
+  counting_sink out;
+  age::decrypt(in, out, k.ids);
+  ::close(fd);
+  EXPECT_EQ(out.bytes, 64u << 20);
+  EXPECT_LT(max_rss_kib() - before, 16 * 1024) << "peak memory grew by more than 16 MiB";
 }
