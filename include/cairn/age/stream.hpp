@@ -66,7 +66,8 @@ class chunk_workers {
     std::unique_ptr<Botan::AEAD_Mode> aead;
     // Decryption only: the same cipher in the other direction, to undo a failed open (Botan
     // decrypts in place before it checks the tag) so the chunk can be tried as the final one.
-    std::unique_ptr<Botan::AEAD_Mode> undo;
+    std::unique_ptr<Botan::AEAD_Mode> undo;  // made on first use: most files never need it
+    secret_bytes key;
   };
 
   chunk_workers(Botan::Cipher_Dir dir, std::span<const std::uint8_t> key) : dir_(dir), key_(key.begin(), key.end()) {
@@ -166,12 +167,8 @@ class chunk_workers {
   }
 
   worker make() const {
-    worker w{new_chacha20poly1305(dir_), nullptr};
+    worker w{new_chacha20poly1305(dir_), nullptr, key_};
     w.aead->set_key(key_.data(), key_.size());
-    if (dir_ == Botan::DECRYPTION) {
-      w.undo = new_chacha20poly1305(Botan::ENCRYPTION);
-      w.undo->set_key(key_.data(), key_.size());
-    }
     return w;
   }
 
@@ -440,6 +437,10 @@ class stream_reader final : public source {
       return true;
     } catch (const Botan::Invalid_Authentication_Tag&) {
       if (slot.size() == detail::sealed_chunk_size) {
+        if (!w.undo) {
+          w.undo = detail::new_chacha20poly1305(Botan::ENCRYPTION);
+          w.undo->set_key(w.key.data(), w.key.size());
+        }
         w.undo->start(nonce.bytes().data(), nonce.bytes().size());
         w.undo->process(slot.data(), chunk_size);  // a multiple of ChaCha's 64-byte block
       }
