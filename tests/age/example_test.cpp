@@ -43,6 +43,20 @@ TEST(example, activation_decrypts_secrets_into_files) {
   }
   EXPECT_FALSE(fs::exists(dir / "secrets.d/1/other"));
 
+  // Many secrets at once, on all cores; the failures come back with their reasons.
+  write_file(dir / "corrupt.age", "age-encryption.org/v1\n-> X25519\n");
+  const std::vector<age::decrypt_job> jobs{
+      {dir / "db-password.age", dir / "secrets.d/1/a", {.mode = 0400}},
+      {dir / "corrupt.age", dir / "secrets.d/1/b", {.mode = 0400}},
+      {dir / "db-password.age", dir / "secrets.d/1/c", {.mode = 0440}},
+  };
+  const auto failures = age::decrypt_files(jobs, keys.identities);
+  ASSERT_EQ(failures.size(), 1u);
+  EXPECT_EQ(failures[0].job, 1u);
+  EXPECT_EQ(failures[0].kind, age::error_kind::header);
+  EXPECT_EQ(read_file(dir / "secrets.d/1/c"), "hunter2\n");
+  EXPECT_FALSE(fs::exists(dir / "secrets.d/1/b"));
+
   // Small secrets can also stay in memory (wiped when freed), e.g. for templates.
   const std::string cipher = read_file(dir / "db-password.age");
   const age::secret_bytes plain = age::decrypt_to_memory(

@@ -6,14 +6,17 @@
 //
 //   age::decrypt_file("db.age", "/run/secrets.d/7/db", ids.identities, {.mode = 0400, .owner = uid});
 //   age::encrypt_file("db.txt", "db.age", recipients);
+//   auto failed = age::decrypt_files(jobs, ids.identities);   // many secrets, on all cores
 
 #include <cairn/age/decrypt.hpp>
 #include <cairn/age/encrypt.hpp>
 
+#include <atomic>
 #include <fcntl.h>
 #include <filesystem>
 #include <functional>
 #include <sys/stat.h>
+#include <thread>
 #include <unistd.h>
 #include <utility>
 
@@ -102,6 +105,45 @@ inline void encrypt_file(const std::filesystem::path& in, const std::filesystem:
   auto fd = detail::open_input(in);
   fd_source src(fd.get(), in.string());
   write_file_atomically(out, options, [&](sink& dst) { encrypt(src, dst, recipients, encrypt_opts); });
+}
+
+struct decrypt_job {
+  std::filesystem::path in, out;
+  output_file options;
+};
+
+struct decrypt_failure {
+  std::size_t job;  // index into the jobs
+  error_kind kind;
+  std::string message;
+};
+
+// Decrypts every job (as decrypt_file) on all cores: what an activation does with its
+// secrets. Returns the failures, empty when all succeeded; a failed job writes nothing.
+// The identities are shared by the threads (X25519, ssh-ed25519 and scrypt ones may be).
+inline std::vector<decrypt_failure> decrypt_files(std::span<const decrypt_job> jobs, std::span<const identity_ptr> identities) {
+  std::vector<std::optional<decrypt_failure>> results(jobs.size());
+  std::atomic<std::size_t> next{0};
+  auto work = [&] {
+    for (std::size_t i; (i = next.fetch_add(1)) < jobs.size();) {
+      try {
+        decrypt_file(jobs[i].in, jobs[i].out, identities, jobs[i].options);
+      } catch (const error& e) {
+        results[i] = decrypt_failure{i, e.kind(), e.what()};
+      } catch (const std::exception& e) {
+        results[i] = decrypt_failure{i, error_kind::io, e.what()};
+      }
+    }
+  };
+  const std::size_t threads = std::min<std::size_t>(detail::chunk_workers::threads(), jobs.size());
+  std::vector<std::thread> pool;
+  for (std::size_t t = 1; t < threads; ++t) pool.emplace_back(work);
+  work();
+  for (auto& t : pool) t.join();
+  std::vector<decrypt_failure> failures;
+  for (auto& r : results)
+    if (r) failures.push_back(std::move(*r));
+  return failures;
 }
 
 // Decrypts an age file held in memory; the plaintext is wiped when freed.

@@ -10,6 +10,7 @@
 #include <cairn/age/identity.hpp>
 
 #include <functional>
+#include <mutex>
 
 namespace cairn::age {
 
@@ -70,11 +71,14 @@ class scrypt_identity final : public identity {
       if (s.body.size() != detail::wrapped_key_size) detail::stanza_error(s.type, "wrapped file key is not 32 bytes");
       if (log_n > max_work_factor_)
         detail::stanza_error(s.type, "work factor " + std::to_string(log_n) + " is above the limit of " + std::to_string(max_work_factor_));
+      std::unique_lock lock(mutex_);  // asked once, even with several threads decrypting
       if (!passphrase_ && ask_) passphrase_ = ask_();
       if (!passphrase_) return std::nullopt;
+      const secret_bytes passphrase = *passphrase_;
+      lock.unlock();
       std::vector<std::uint8_t> labelled(detail::scrypt_label.begin(), detail::scrypt_label.end());
       labelled.insert(labelled.end(), salt.begin(), salt.end());
-      const secret_bytes key = detail::scrypt_key(detail::as_text(*passphrase_), labelled, log_n);
+      const secret_bytes key = detail::scrypt_key(detail::as_text(passphrase), labelled, log_n);
       if (auto file_key = detail::unwrap_file_key(key, s.body)) return file_key;
     }
     return std::nullopt;
@@ -88,6 +92,7 @@ class scrypt_identity final : public identity {
     return s.size() == 1 ? s[0] - '0' : (s[0] - '0') * 10 + (s[1] - '0');
   }
 
+  mutable std::mutex mutex_;
   mutable std::optional<secret_bytes> passphrase_;
   passphrase_fn ask_;
   int max_work_factor_;
