@@ -189,12 +189,12 @@ TEST_F(demo_root, DryActivatePrintsThePlanAndChangesNothing) {
 
 TEST_F(demo_root, UnmanagedFileInTheWayIsAnErrorNamingIt) {
   act::install(root, nullptr);
-  act::detail::write_file_atomic(root / "etc/motd", "the admin's motd\n");
   act::detail::make_dirs(root / "etc/cairn/hello.conf");  // a directory in the way
+  act::detail::write_file_atomic(root / "etc/cairn/only-in-1", "the admin's file\n");
   auto before = snapshot(root);
   std::string e = error_of([&] { run(gen1, act::action::switch_); });
   EXPECT_TRUE(contains(e, "refusing to activate: files that cairn does not manage are in the way in " + (root / "etc").string())) << e;
-  EXPECT_TRUE(contains(e, "\n  /etc/motd (a file cairn does not manage)")) << e;
+  EXPECT_TRUE(contains(e, "\n  /etc/cairn/only-in-1 (a file cairn does not manage)")) << e;
   EXPECT_TRUE(contains(e, "\n  /etc/cairn/hello.conf (a directory)")) << e;
   EXPECT_TRUE(contains(e, "replace = true")) << e;
   EXPECT_EQ(describe_difference(before, snapshot(root)), "");

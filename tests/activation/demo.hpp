@@ -51,7 +51,7 @@ inline act::toplevel_spec demo_spec(int gen, const fs::path& switch_program = {}
   int port = gen == 1 ? 2222 : 2223;
   std::string hello_conf = gen == 1 ? "greeting=hello\n" : "greeting=hej\n";
   s.etc = {
-      {.target = "motd", .text = fmt::format("cairn demo, generation {}\n", gen)},
+      {.target = "motd", .text = fmt::format("cairn demo, generation {}\n", gen), .replace = true},  // Debian has one
       {.target = "cairn/hello.conf", .text = hello_conf},
       {.target = "cairn/secret.conf", .text = fmt::format("token=secret-{}\n", gen), .mode = "0640", .user = "root", .group = "cairn-svc"},
       {.target = "ssh/sshd_config", .text = sshd_config(port), .replace = true},
@@ -64,7 +64,7 @@ inline act::toplevel_spec demo_spec(int gen, const fs::path& switch_program = {}
   s.units = {
       // Reload trigger follows hello.conf: generation 2 reloads it.
       {.name = "cairn-hello.service",
-       .text = service("X-Reload-Triggers=" + fake_hash(hello_conf), "ExecReload=/bin/true"),
+       .text = service("X-Reload-Triggers=" + fake_hash(hello_conf), "ExecReload=/bin/sh -c 'echo reloaded >> /run/cairn-hello.reloads'"),
        .wanted_by = {"multi-user.target"}},
       // Restarted in place (X-StopIfChanged=false) when its trigger changes.
       {.name = "cairn-restart.service",

@@ -207,7 +207,8 @@ inline users_plan plan_users(const fs::path& root, const users_groups_spec* spec
       map.erase(g.name);
       gid = allocate(gids_used, map, 400, 999, true, fmt::format("group '{}'", g.name));
     }
-    if (!line) p.messages.push_back(fmt::format("creating group '{}' with GID {}", g.name, gid));
+    if (!p.previous.gid_map.contains(g.name) || p.previous.gid_map.at(g.name) != gid || g.gid)
+      p.messages.push_back(fmt::format("creating group '{}' with GID {}", g.name, gid));
     gids_used.insert(gid);
     p.next.gid_map[g.name] = gid;
     new_groups.push_back({{g.name, "x", std::to_string(gid), ""}, {}});
@@ -295,7 +296,8 @@ inline users_plan plan_users(const fs::path& root, const users_groups_spec* spec
                                : allocate(uids_used, map, 1000, 29999, false, fmt::format("user '{}'", u.name));
       }
       uids_used.insert(uid);
-      p.messages.push_back(fmt::format("creating user '{}' with UID {}", u.name, uid));
+      if (p.previous.uid_map.find(u.name) == p.previous.uid_map.end() || p.previous.uid_map.at(u.name) != uid || u.uid)
+        p.messages.push_back(fmt::format("creating user '{}' with UID {}", u.name, uid));
       new_users.push_back({{u.name, "x", std::to_string(uid), std::to_string(gid), u.description, u.home, shell}, {}});
     }
     p.next.uid_map[u.name] = uid;
