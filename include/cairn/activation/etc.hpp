@@ -40,6 +40,7 @@ struct etc_state {
 
 struct etc_plan {
   std::optional<std::string> toplevel;       // /etc/static -> <toplevel>/etc; nullopt: no generation
+  fs::path toplevel_real;                    // where its bytes are
   std::vector<etc_entry> entries;            // every entry of the next generation
   std::vector<std::string> update;           // entries to create or rewrite
   std::vector<std::string> remove;           // entries of the previous generation to remove
@@ -73,7 +74,7 @@ inline etc_state read_etc_state(const fs::path& root) {
 inline void write_etc_state(const fs::path& root, const etc_state& s) {
   nlohmann::json j = {{"entries", s.entries}, {"backups", s.backups}, {"dirs", s.dirs}};
   make_dirs(state_dir(root));
-  write_file_atomic(etc_state_file(root), j.dump() + "\n", {.mode = 0644, .sync = true});
+  write_file_atomic(etc_state_file(root), j.dump() + "\n", {.mode = 0644});  // synced with the root at the end
 }
 
 inline std::string etc_kind(const etc_entry& e) { return e.copied() ? "copy" : e.mode == "direct-symlink" ? "direct" : "link"; }
@@ -81,30 +82,32 @@ inline std::string etc_kind(const etc_entry& e) { return e.copied() ? "copy" : e
 inline std::string static_link_of(const std::string& target) { return "/etc/static/" + target; }
 
 // Where /etc/<target> should point for a direct-symlink entry: the entry's own source.
-inline std::string direct_target(const fs::path& root, const std::string& toplevel, const std::string& target) {
-  auto src = read_link(resolve_in_root(root, toplevel + "/etc") / target);
-  if (!src) throw error(fmt::format("toplevel {}: direct-symlink entry '{}' is not a symlink", toplevel, target));
+inline std::string direct_target(const fs::path& toplevel_real, const std::string& target) {
+  auto src = read_link(toplevel_real / "etc" / target);
+  if (!src) throw error(fmt::format("toplevel {}: direct-symlink entry '{}' is not a symlink", toplevel_real.string(), target));
   return *src;
 }
 
-inline std::string copy_source_contents(const fs::path& root, const std::string& toplevel, const std::string& target) {
+inline std::string copy_source_contents(const fs::path& root, const std::string& toplevel, const fs::path& toplevel_real, const std::string& target) {
+  fs::path p = toplevel_real / "etc" / target;
+  if (!read_link(p)) return read_file(p);
   return read_file(resolve_in_root(root, toplevel + "/etc/" + target));
 }
 
 inline mode_t parse_mode(const std::string& m) { return static_cast<mode_t>(std::stoul(m, nullptr, 8)); }
 
 // Does /etc/<target> already hold what the entry asks for?
-inline bool etc_entry_in_place(const fs::path& root, const std::string& toplevel, const etc_entry& e, uid_t uid, gid_t gid) {
+inline bool etc_entry_in_place(const fs::path& root, const toplevel& t, const etc_entry& e, uid_t uid, gid_t gid) {
   fs::path p = root / "etc" / e.target;
   if (!e.copied()) {
     auto l = read_link(p);
-    return l && *l == (e.mode == "direct-symlink" ? direct_target(root, toplevel, e.target) : static_link_of(e.target));
+    return l && *l == (e.mode == "direct-symlink" ? direct_target(t.real, e.target) : static_link_of(e.target));
   }
   struct stat st;
   if (::lstat(p.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return false;
   if ((st.st_mode & 07777) != parse_mode(e.mode) || st.st_uid != uid || st.st_gid != gid) return false;
   auto have = read_file_if_exists(p);
-  return have && *have == copy_source_contents(root, toplevel, e.target);
+  return have && *have == copy_source_contents(root, t.path, t.real, e.target);
 }
 
 }  // namespace detail
@@ -123,9 +126,11 @@ inline etc_plan plan_etc(const fs::path& root, const toplevel* next,
   std::vector<std::string> conflicts;
   if (next) {
     p.toplevel = next->path;
+    p.toplevel_real = next->real;
     p.entries = next->etc;
   }
   std::set<std::string> next_targets;
+  std::set<std::string> checked_parents;
   for (auto& e : p.entries) {
     next_targets.insert(e.target);
     p.next.entries[e.target] = etc_kind(e);
@@ -147,6 +152,7 @@ inline etc_plan plan_etc(const fs::path& root, const toplevel* next,
     fs::path real = root / "etc" / e.target;
     // A parent that is a file cairn does not manage is in the way as well.
     for (fs::path parent = fs::path(e.target).parent_path(); !parent.empty(); parent = parent.parent_path()) {
+      if (!checked_parents.insert(parent.string()).second) break;  // this parent and those above: seen
       struct stat st;
       if (::lstat((root / "etc" / parent).c_str(), &st) == 0 && !S_ISDIR(st.st_mode) && !p.previous.entries.contains(parent.string())) {
         bool ours = S_ISLNK(st.st_mode) && read_link(root / "etc" / parent) == static_link_of(parent.string());
@@ -162,7 +168,7 @@ inline etc_plan plan_etc(const fs::path& root, const toplevel* next,
       // An interrupted backup: the original is still in place and not yet moved aside.
       fs::path b = real;
       b += backup_suffix;
-      if (present && !lexists(b) && !etc_entry_in_place(root, next->path, e, uid, gid)) p.backup.push_back(e.target);
+      if (present && !lexists(b) && !etc_entry_in_place(root, *next, e, uid, gid)) p.backup.push_back(e.target);
     }
     if (!present) {
       p.update.push_back(e.target);
@@ -192,7 +198,7 @@ inline etc_plan plan_etc(const fs::path& root, const toplevel* next,
         continue;
       }
     }
-    if (!etc_entry_in_place(root, next->path, e, uid, gid)) p.update.push_back(e.target);
+    if (!etc_entry_in_place(root, *next, e, uid, gid)) p.update.push_back(e.target);
   }
   for (auto& [t, kind] : p.previous.entries) {
     if (next_targets.contains(t)) continue;
@@ -217,9 +223,12 @@ inline void apply_etc(const fs::path& root, const etc_plan& p) {
   etc_state work = p.previous;  // old ∪ new, recorded before anything changes
   for (auto& [t, k] : p.next.entries) work.entries[t] = k;
   for (auto& b : p.next.backups) work.backups.insert(b);
+  std::set<std::string> seen_dirs;
   for (auto& e : p.entries)
-    for (fs::path d = fs::path(e.target).parent_path(); !d.empty(); d = d.parent_path())
+    for (fs::path d = fs::path(e.target).parent_path(); !d.empty(); d = d.parent_path()) {
+      if (!seen_dirs.insert(d.string()).second) break;
       if (!fs::is_directory(etc / d)) work.dirs.insert(d.string());
+    }
   const etc_state on_disk = work != p.previous ? work : p.previous;
   if (work != p.previous) write_etc_state(root, work);
   crash_point("etc: state recorded");
@@ -257,16 +266,17 @@ inline void apply_etc(const fs::path& root, const etc_plan& p) {
   }
 
   std::set<std::string> update(p.update.begin(), p.update.end());
+  std::set<std::string> made_dirs;
   for (auto& e : p.entries) {
     if (!update.contains(e.target)) continue;
     fs::path real = etc / e.target;
-    make_dirs(real.parent_path());
+    if (made_dirs.insert(real.parent_path().string()).second) make_dirs(real.parent_path());
     if (e.copied()) {
       auto [uid, gid] = p.owners.at(e.target);
-      write_file_atomic(real, copy_source_contents(root, *p.toplevel, e.target),
+      write_file_atomic(real, copy_source_contents(root, *p.toplevel, p.toplevel_real, e.target),
                         {.mode = parse_mode(e.mode), .uid = uid, .gid = gid});
     } else if (e.mode == "direct-symlink") {
-      atomic_symlink(direct_target(root, *p.toplevel, e.target), real);
+      atomic_symlink(direct_target(p.toplevel_real, e.target), real);
     } else {
       atomic_symlink(static_link_of(e.target), real);
     }

@@ -275,6 +275,7 @@ inline activation_result execute(const plan& p, const execute_options& o = {}) {
     throw error(fmt::format("{}\n{} of {} failed and was rolled back: {} is in force", why, action_name(p.act),
                             p.next ? p.next->path : std::string("(none)"), p.previous.value_or("no generation")));
   }
+  sync_filesystem(p.root);  // everything durable before the journal goes (one syncfs, not one fsync per file)
   remove_file(journal_file(p.root));
   fsync_dir(state_dir(p.root));
   crash_point("journal removed");

@@ -175,6 +175,13 @@ struct toplevel {
   std::vector<activation_script_spec> activation_scripts;
   std::optional<boot_entry> boot;
 
+  // The bytes of etc/<target>: read in place, or through its link (resolved under root).
+  [[nodiscard]] std::string read_etc(const fs::path& root, const std::string& target) const {
+    fs::path p = real / "etc" / target;
+    if (!detail::read_link(p)) return detail::read_file(p);
+    return detail::read_file(detail::resolve_in_root(root, path + "/etc/" + target));
+  }
+
   [[nodiscard]] const etc_entry* find_etc(std::string_view target) const {
     auto it = std::lower_bound(etc.begin(), etc.end(), target, [](const etc_entry& e, std::string_view t) { return e.target < t; });
     return it != etc.end() && it->target == target ? &*it : nullptr;

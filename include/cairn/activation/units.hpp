@@ -116,7 +116,7 @@ inline std::optional<unit_def> load_unit(const fs::path& root, const toplevel& t
     d.has_file = true;
     fs::path p = t.real / "etc" / e->target;
     if (auto l = read_link(p); l && *l == "/dev/null") d.masked = true;
-    else parse_unit_into(d.info, read_file(resolve_in_root(root, t.path + "/etc/" + e->target)));
+    else parse_unit_into(d.info, t.read_etc(root, e->target));
   }
   // Drop-ins of the instance and of the template, in name order.
   std::vector<std::pair<std::string, const etc_entry*>> drop_ins;
@@ -131,7 +131,7 @@ inline std::optional<unit_def> load_unit(const fs::path& root, const toplevel& t
   std::stable_sort(drop_ins.begin(), drop_ins.end(), [](auto& a, auto& b) { return a.first < b.first; });
   for (auto& [fname, entry] : drop_ins) {
     found = true;
-    parse_unit_into(d.info, read_file(resolve_in_root(root, t.path + "/etc/" + entry->target)));
+    parse_unit_into(d.info, t.read_etc(root, entry->target));
   }
   if (!found) return std::nullopt;
   return d;

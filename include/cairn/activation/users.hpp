@@ -78,7 +78,7 @@ inline users_state read_users_state(const fs::path& root) {
 inline void write_users_state(const fs::path& root, const users_state& s) {
   nlohmann::json j = {{"uidMap", s.uid_map}, {"gidMap", s.gid_map}, {"declarativeUsers", s.declarative_users}, {"declarativeGroups", s.declarative_groups}};
   make_dirs(state_dir(root));
-  write_file_atomic(users_state_file(root), j.dump(1) + "\n", {.mode = 0644, .sync = true});
+  write_file_atomic(users_state_file(root), j.dump(1) + "\n", {.mode = 0644});  // synced with the root at the end
 }
 
 // A colon-separated database file; lines we cannot parse are kept verbatim.

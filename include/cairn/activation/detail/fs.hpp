@@ -191,6 +191,14 @@ inline void fsync_dir(const fs::path& dir) {
   }
 }
 
+inline void sync_filesystem(const fs::path& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd >= 0) {
+    ::syncfs(fd);
+    ::close(fd);
+  }
+}
+
 inline void make_dirs(const fs::path& dir, mode_t mode = 0755) {
   if (dir.empty()) return;
   struct stat st;
