@@ -361,3 +361,13 @@ TEST_F(demo_root, FailingActivationScriptIsReportedAndTheRestRuns) {
   EXPECT_EQ(slurp(root / "var/lib/cairn-demo/order"), "a\nb\n");
   EXPECT_EQ(link_of(root / "run/current-system"), t);
 }
+
+TEST_F(demo_root, ADamagedGenerationInForceDoesNotBlockSwitchingAway) {
+  run(gen1, act::action::switch_);
+  act::detail::write_file_atomic(root / gen1.substr(1) / "etc.json", "[{");
+  std::string out;
+  EXPECT_EQ(run(gen2, act::action::switch_, &out).exit_code, 0) << out;
+  EXPECT_TRUE(contains(out, "warning: the generation in force cannot be read, so its units are not compared: ")) << out;
+  EXPECT_EQ(link_of(root / "run/current-system"), gen2);
+  EXPECT_FALSE(act::detail::lexists(root / "etc/cairn/only-in-1"));  // removed all the same: etc-state knows it
+}

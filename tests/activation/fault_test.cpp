@@ -24,7 +24,10 @@ void copy_tree(const fs::path& from, const fs::path& to) {
 // Snapshots without the demo's script output (scripts are re-run by recovery by design).
 std::map<std::string, std::string> state(const fs::path& root) {
   auto s = snapshot(root);
-  std::erase_if(s, [](auto& kv) { return kv.first.starts_with("var/lib/cairn-demo"); });
+  // An install cut short leaves its (complete or partial) copies of the old account files: harmless.
+  std::erase_if(s, [](auto& kv) {
+    return kv.first.starts_with("var/lib/cairn-demo") || kv.first == "cairn/var" || kv.first.starts_with("cairn/var/install-backup");
+  });
   return s;
 }
 
@@ -69,13 +72,22 @@ struct fault_fixture : ::testing::Test {
       std::string cur = link_of(work / "run/current-system");
       EXPECT_TRUE(cur == from || cur == gen2) << cur;
       bool interrupted = fs::exists(act::journal_file(work));
-      if (!interrupted) EXPECT_EQ(describe_difference(new_state, state(work)), "");  // killed after the last step
+      if (!interrupted) {  // killed before the journal was in place (nothing changed) or after the last step
+        auto now = state(work);
+        std::erase_if(now, [](auto& kv) { return kv.first.find(".cairn-tmp-") != std::string::npos; });
+        EXPECT_TRUE(now == old_state || now == new_state) << "old:\n" << describe_difference(old_state, now) << "new:\n" << describe_difference(new_state, now);
+      }
 
       // The next activation (here: recover, as a boot would) finishes the switch: all new.
       auto rec = run_driver({"recover", "--root", work.string()});
       ASSERT_EQ(rec.exit_code, 0) << rec.output;
-      if (interrupted) EXPECT_TRUE(contains(rec.output, "finishing an interrupted switch of " + gen2)) << rec.output;
-      EXPECT_EQ(describe_difference(new_state, state(work)), "");
+      if (interrupted) {
+        EXPECT_TRUE(contains(rec.output, "finishing an interrupted switch of " + gen2)) << rec.output;
+        EXPECT_EQ(describe_difference(new_state, state(work)), "");
+      } else {
+        auto now = state(work);
+        EXPECT_TRUE(now == old_state || now == new_state) << describe_difference(new_state, now);
+      }
 
       // And a switch after that completes and changes nothing more.
       copy_tree(base, work);
@@ -84,8 +96,7 @@ struct fault_fixture : ::testing::Test {
       ASSERT_EQ(again.exit_code, 0) << again.output;
       EXPECT_EQ(describe_difference(new_state, state(work)), "");
     }
-    EXPECT_GT(k, 20) << "fewer crash points than expected";
-    (void)old_state;
+    EXPECT_GT(k, 40) << "fewer crash points than expected";
   }
 };
 

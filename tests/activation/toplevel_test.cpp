@@ -187,3 +187,45 @@ TEST(Units, ComparedAsSwitchToConfigurationNg) {
   EXPECT_EQ(compare_units(parse("[Service]\nExecStart=/bin/x\n"), parse("[Service]\nExecStart=/bin/y\nExecStart=\nExecStart=/bin/x\n")), unit_change::none);
   EXPECT_EQ(compare_units(parse("[Service]\nExecStart=/bin/x a\n"), parse("[Service]\nExecStart=/bin/x\\\n a\n")), unit_change::none);
 }
+
+TEST(Units, PlanFollowsNgRules) {
+  temp_dir t;
+  auto unit = [](std::string unit_extra, std::string service_extra) {
+    return fmt::format("[Unit]\n{}\n[Service]\nExecStart=/bin/sleep infinity\n{}\n", unit_extra, service_extra);
+  };
+  act::toplevel_spec a{.host_name = "x"}, b{.host_name = "x"};
+  a.units = {
+      {.name = "keepalive.service", .text = unit("X-StopOnRemoval=false", "")},    // removed, must not be stopped
+      {.name = "gone.service", .text = unit("", "")},                             // removed: stopped
+      {.name = "masked.service", .text = unit("", "")},                           // masked now: stopped
+      {.name = "reloadif.service", .text = unit("", "X-ReloadIfChanged=true")},   // changed: reloaded
+      {.name = "refuse.service", .text = unit("RefuseManualStop=true", "")},      // changed: not restarted
+      {.name = "sock.service", .text = unit("", "")},                             // socket-activated
+      {.name = "sock.socket", .text = "[Socket]\nListenStream=1234\n"},
+      {.name = "app.target", .text = "[Unit]\nDescription=app\n"},
+      {.name = "inactive.service", .text = unit("", "")},                         // changed but not running: nothing
+      {.name = "data.mount", .text = "[Mount]\nWhat=/dev/x\nWhere=/data\nOptions=ro\n"},
+  };
+  b.units = {
+      {.name = "masked.service", .masked = true},
+      {.name = "reloadif.service", .text = unit("", "X-ReloadIfChanged=true\nEnvironment=A=2")},
+      {.name = "refuse.service", .text = unit("RefuseManualStop=true", "Environment=A=2")},
+      {.name = "sock.service", .text = unit("", "Environment=A=2")},
+      {.name = "sock.socket", .text = "[Socket]\nListenStream=1234\n"},
+      {.name = "app.target", .text = "[Unit]\nDescription=app 2\n"},
+      {.name = "inactive.service", .text = unit("", "Environment=A=2")},
+      {.name = "data.mount", .text = "[Mount]\nWhat=/dev/x\nWhere=/data\nOptions=rw\n"},
+  };
+  std::string pa = add_toplevel(t.path, a, "units-a"), pb = add_toplevel(t.path, b, "units-b");
+  auto ta = act::read_toplevel(t.path, pa), tb = act::read_toplevel(t.path, pb);
+  std::set<std::string> active = {"keepalive.service", "gone.service", "masked.service", "reloadif.service", "refuse.service",
+                                  "sock.service", "sock.socket", "app.target", "data.mount", "debian-own.service"};
+  auto p = act::plan_units(t.path, &ta, &tb, active);
+  EXPECT_EQ(p.stop, (std::set<std::string>{"gone.service", "masked.service", "sock.service", "sock.socket"}));
+  EXPECT_EQ(p.start, (std::set<std::string>{"sock.socket"}));
+  EXPECT_EQ(p.reload, (std::set<std::string>{"data.mount", "reloadif.service"}));
+  EXPECT_EQ(p.restart, (std::set<std::string>{}));
+  EXPECT_EQ(p.skip, (std::set<std::string>{"refuse.service"}));
+  EXPECT_EQ(p.hidden_starts, (std::set<std::string>{"app.target"}));
+  EXPECT_TRUE(p.daemon_reload);
+}

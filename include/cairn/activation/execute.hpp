@@ -243,6 +243,7 @@ inline activation_result execute(const plan& p, const execute_options& o = {}) {
     if (o.out) fmt::print(o.out, "{}", format_plan(p));
     return {};
   }
+  for (auto& w : p.warnings) say(o.out, w);
   journal j;
   j.act = p.act;
   if (p.next) j.to = p.next->path;
@@ -285,10 +286,18 @@ inline activation_result execute(const plan& p, const execute_options& o = {}) {
 // Finishes an interrupted activation, if the root has one (call with the lock held). Returns
 // whether there was one.
 inline bool recover(const fs::path& root, std::FILE* out = stderr, bool use_systemd = true) {
+  // e.g. a journal or an install backup whose write was cut short
+  detail::remove_stale_temporaries(state_dir(root), false);
+  detail::remove_stale_temporaries(install_backup_dir(root), false);
+  detail::remove_stale_temporaries(root / "cairn/var", false);
   auto j = read_journal(root);
   if (!j) return false;
   detail::say(out, fmt::format("finishing an interrupted {} of {} (from {})...", action_name(j->act), j->to.value_or("(none)"),
                                j->from.value_or("no generation")));
+  // What a write cut short left: a temporary beside its target, never the target itself.
+  detail::remove_stale_temporaries(root / "etc", true);
+  for (auto dir : {state_dir(root), profiles_dir(root), root / "run", root / "boot/loader", root / "boot/loader/entries", root / "boot/cairn"})
+    detail::remove_stale_temporaries(dir, false);
   current_state s = read_current_state(root, use_systemd);
   std::optional<toplevel> to;
   try {

@@ -64,7 +64,6 @@ inline void install(const fs::path& root, std::FILE* out = stderr) {
     ::stat(src.c_str(), &st);
     write_file_atomic(install_backup_dir(root) / name, *text, {.mode = static_cast<mode_t>(st.st_mode & 07777), .uid = st.st_uid, .gid = st.st_gid, .sync = true});
   }
-  make_dirs(root / "cairn/var/profiles");
   nlohmann::json marker = {{"version", 1}, {"installedAt", static_cast<long long>(std::time(nullptr))}, {"backups", "/cairn/var/install-backup"}};
   write_file_atomic(managed_marker(root), marker.dump(1) + "\n", {.mode = 0644, .sync = true});
   if (out) fmt::print(out, "{} is now managed by cairn\n", root.string());

@@ -53,6 +53,7 @@ struct current_state {
   std::optional<int> current_generation;    // what `system` points at
   bool systemd = false;                     // systemctl is called (root is "/" and PID 1 is systemd)
   std::set<std::string> active_units;       // from systemd; else the current generation's enabled units
+  std::vector<std::string> warnings;        // e.g. the generation in force cannot be read
 };
 
 inline fs::path current_system_link(const fs::path& root) { return root / "run/current-system"; }
@@ -66,7 +67,13 @@ inline current_state read_current_state(const fs::path& root, bool use_systemd =
   std::optional<std::string> path = detail::read_link(current_system_link(root));
   if (!path && s.current_generation)
     if (auto g = find_generation(root, *s.current_generation)) path = g->toplevel;
-  if (path) s.current = read_toplevel(root, *path);
+  if (path) {
+    try {
+      s.current = read_toplevel(root, *path);
+    } catch (const error& e) {  // a damaged or collected generation must not block switching away from it
+      s.warnings.push_back(fmt::format("warning: the generation in force cannot be read, so its units are not compared: {}", e.what()));
+    }
+  }
   s.systemd = use_systemd && systemd_manages(root);
   if (s.systemd) s.active_units = systemd_active_units();
   else if (s.current) s.active_units = detail::wanted_units(*s.current);
@@ -88,6 +95,7 @@ struct plan {
   unit_plan units;
   std::vector<std::string> scripts;        // activation scripts in order
   std::optional<boot_plan> boot;
+  std::vector<std::string> warnings;
 };
 
 struct plan_options {
@@ -105,6 +113,7 @@ inline plan plan_activation(const toplevel* next, const current_state& cur, acti
   p.previous_generation = cur.current_generation;
   p.activates = act != action::boot;
   p.systemd = cur.systemd;
+  p.warnings = cur.warnings;
   const fs::path& root = cur.root;
 
   if (act != action::test && next) {  // dry-activate: what switch would do
@@ -157,6 +166,7 @@ inline std::string format_plan(const plan& p) {
   std::string target = p.next ? p.next->path : std::string("(no generation)");
   line(fmt::format("plan: {} {} on {}{}", action_name(p.act), target, p.root.string(),
                    p.previous ? fmt::format(" (now in force: {})", *p.previous) : std::string(" (no generation in force)")));
+  for (auto& w : p.warnings) line(w);
   if (p.generation)
     line(p.new_generation_link ? fmt::format("would create generation {} and make it the boot default", *p.generation)
                                : fmt::format("would make generation {} the boot default", *p.generation));

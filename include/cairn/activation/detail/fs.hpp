@@ -251,6 +251,7 @@ inline void write_file_atomic(const fs::path& path, std::string_view data, const
     ::unlink(tmp.c_str());
     throw_sys("write", path, e);
   }
+  crash_point("write: new file ready");
   if (::rename(tmp.c_str(), path.c_str()) != 0) {
     int e = errno;
     ::unlink(tmp.c_str());
@@ -267,11 +268,30 @@ inline void atomic_symlink(const std::string& target, const fs::path& link) {
   write_point(link);
   ::unlink(tmp.c_str());
   if (::symlink(target.c_str(), tmp.c_str()) != 0) throw_sys("create symlink", tmp);
+  crash_point("link: new link ready");
   if (::rename(tmp.c_str(), link.c_str()) != 0) {
     int e = errno;
     ::unlink(tmp.c_str());
     if (e == EISDIR) throw error(fmt::format("{} is in the way: a directory where a symlink should go", link.string()));
     throw_sys("rename into place", link, e);
+  }
+}
+
+// Removes what an interrupted write_file_atomic/atomic_symlink left behind in dir (recursively).
+inline void remove_stale_temporaries(const fs::path& dir, bool recursive) {
+  std::error_code ec;
+  auto stale = [](const fs::path& p) {
+    auto n = p.filename().string();
+    return n.starts_with(".") && n.find(".cairn-tmp-") != std::string::npos;
+  };
+  if (!fs::is_directory(dir, ec)) return;
+  if (recursive) {
+    for (auto it = fs::recursive_directory_iterator(dir, fs::directory_options::skip_permission_denied, ec); !ec && it != fs::recursive_directory_iterator();
+         it.increment(ec))
+      if (stale(it->path())) ::unlink(it->path().c_str());
+  } else {
+    for (auto it = fs::directory_iterator(dir, ec); !ec && it != fs::directory_iterator(); it.increment(ec))
+      if (stale(it->path())) ::unlink(it->path().c_str());
   }
 }
 
