@@ -29,17 +29,6 @@ struct capture {
   }
 };
 
-std::string error_of(auto&& f) {
-  try {
-    f();
-  } catch (const act::error& e) {
-    return e.what();
-  }
-  return "<no error>";
-}
-
-bool contains(const std::string& hay, const std::string& needle) { return hay.find(needle) != std::string::npos; }
-
 struct demo_root : ::testing::Test {
   temp_dir dir;
   fs::path root = dir.path;

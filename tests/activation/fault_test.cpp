@@ -14,8 +14,6 @@ using namespace cairn_test;
 
 namespace {
 
-bool contains(const std::string& hay, const std::string& needle) { return hay.find(needle) != std::string::npos; }
-
 void copy_tree(const fs::path& from, const fs::path& to) {
   std::string cmd = fmt::format("rm -rf '{1}' && cp -a '{0}' '{1}'", from.string(), to.string());
   ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
@@ -78,23 +76,20 @@ struct fault_fixture : ::testing::Test {
         EXPECT_TRUE(now == old_state || now == new_state) << "old:\n" << describe_difference(old_state, now) << "new:\n" << describe_difference(new_state, now);
       }
 
-      // The next activation (here: recover, as a boot would) finishes the switch: all new.
-      auto rec = run_driver({"recover", "--root", work.string()});
-      ASSERT_EQ(rec.exit_code, 0) << rec.output;
-      if (interrupted) {
+      // `recover` (what a boot runs) finishes it on its own; tried at every third step.
+      if (interrupted && k % 3 == 0) {
+        auto rec = run_driver({"recover", "--root", work.string()});
+        ASSERT_EQ(rec.exit_code, 0) << rec.output;
         EXPECT_TRUE(contains(rec.output, "finishing an interrupted switch of " + gen2)) << rec.output;
         EXPECT_EQ(describe_difference(new_state, state(work)), "");
-      } else {
-        auto now = state(work);
-        EXPECT_TRUE(now == old_state || now == new_state) << describe_difference(new_state, now);
+        interrupted = false;
       }
-
-      // And a switch after that completes and changes nothing more.
-      copy_tree(base, work);
-      run_driver({"switch", "--root", work.string(), gen2}, {{"CAIRN_TEST_CRASH_AT_STEP", std::to_string(k)}});
+      // The next activation finishes the interrupted one first (recovery), then has nothing left to do.
       auto again = run_driver({"switch", "--root", work.string(), gen2});
       ASSERT_EQ(again.exit_code, 0) << again.output;
+      if (interrupted) EXPECT_TRUE(contains(again.output, "finishing an interrupted switch of " + gen2)) << again.output;
       EXPECT_EQ(describe_difference(new_state, state(work)), "");
+      EXPECT_FALSE(fs::exists(act::journal_file(work)));
     }
     EXPECT_GT(k, 40) << "fewer crash points than expected";
   }

@@ -125,6 +125,18 @@ inline std::string describe_difference(const std::map<std::string, std::string>&
   return out;
 }
 
+// The message of the activation::error f throws.
+inline std::string error_of(auto&& f) {
+  try {
+    f();
+  } catch (const cairn::activation::error& e) {
+    return e.what();
+  }
+  return "<no error>";
+}
+
+inline bool contains(const std::string& hay, const std::string& needle) { return hay.find(needle) != std::string::npos; }
+
 // A root with a small Debian-like /etc: accounts cairn does not manage, and an sshd_config.
 inline void seed_debian_like(const fs::path& root) {
   using cairn::activation::detail::make_dirs;

@@ -10,19 +10,6 @@
 namespace act = cairn::activation;
 using namespace cairn_test;
 
-namespace {
-
-std::string error_of(auto&& f) {
-  try {
-    f();
-  } catch (const act::error& e) {
-    return e.what();
-  }
-  return "<no error>";
-}
-
-}  // namespace
-
 TEST(Toplevel, WriteThenReadRoundTrips) {
   temp_dir t;
   std::string path = add_toplevel(t.path, demo_spec(1, "/bin/true"), "sys");

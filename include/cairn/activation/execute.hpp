@@ -222,7 +222,6 @@ inline void roll_back(const plan& p, std::FILE* out) {
   if (p.activates) {
     current_state s = read_current_state(root, p.systemd);
     if (p.next) s.current = p.next;
-    if (p.systemd) s.active_units = systemd_active_units();
     plan back = plan_activation(prev ? &*prev : nullptr, s, action::test);
     run_steps(back, out);
   }
