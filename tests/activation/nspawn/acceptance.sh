@@ -134,6 +134,25 @@ check "rollback: /etc/motd" "cairn demo, generation 1" "$(harness_exec cat /etc/
 check "rollback: current-system" "$t1" "$(harness_exec readlink /run/current-system)"
 check "rollback: profile" "system-1-link" "$(harness_exec readlink /cairn/var/profiles/system)"
 check_contains "rollback: list-generations" "$t1   (current)" "$(harness_exec "$t1/bin/switch-to-configuration" list-generations)"
+
+# ---- killed after stopping units: the next switch finishes it with the real systemd ------------
+out=$(harness_exec env CAIRN_TEST_CRASH_AT_STEP="units: stopped" "$t2/bin/switch-to-configuration" switch 2>&1)
+check "killed switch exits by SIGKILL" 137 $?
+check "killed switch: ssh.service was stopped" inactive "$(show ssh.service ActiveState)"
+check "killed switch: journal left" yes "$(harness_exec test -e /cairn/var/activation/journal.json && echo yes || echo no)"
+out=$(harness_exec "$t2/bin/switch-to-configuration" switch 2>&1)
+rc=$?
+echo "$out" | sed 's/^/  resume| /' >&2
+check "switch after the kill exits 0" 0 $rc
+check_contains "switch after the kill finishes the interrupted one" "finishing an interrupted switch of $t2" "$out"
+for u in cairn-hello cairn-keep cairn-new cairn-restart cairn-stopstart ssh; do
+  check "resumed: $u.service active" active "$(show $u.service ActiveState)"
+done
+check "resumed: cairn-old stopped" inactive "$(show cairn-old.service ActiveState)"
+check "resumed: sshd listens on 2223" yes "$(listening 2223)"
+check "resumed: /etc/motd" "cairn demo, generation 2" "$(harness_exec cat /etc/motd)"
+check "resumed: profile" "system-2-link" "$(harness_exec readlink /cairn/var/profiles/system)"
+check "resumed: journal gone" no "$(harness_exec test -e /cairn/var/activation/journal.json && echo yes || echo no)"
 check "no failed units" "" "$(harness_exec systemctl list-units --failed --plain --no-legend | grep cairn)"
 
 echo "acceptance: $passed passed, $failed failed" >&2

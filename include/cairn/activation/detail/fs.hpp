@@ -36,6 +36,7 @@ namespace fs = std::filesystem;
 
 struct fault_hooks {
   long crash_at = -1;       // CAIRN_TEST_CRASH_AT_STEP=K: SIGKILL ourselves at the K-th step (1-based)
+  std::string crash_at_name;  // CAIRN_TEST_CRASH_AT_STEP=NAME: ... at the first step of that name
   long fail_write_at = -1;  // CAIRN_TEST_FAIL_WRITE_AT=K: the K-th write fails with ENOSPC
   bool trace = false;       // CAIRN_TEST_TRACE_STEPS=1: print every step name to stderr
   long steps = 0;
@@ -45,7 +46,10 @@ struct fault_hooks {
 inline fault_hooks& hooks() {
   static fault_hooks h = [] {
     fault_hooks f;
-    if (const char* s = std::getenv("CAIRN_TEST_CRASH_AT_STEP")) f.crash_at = std::atol(s);
+    if (const char* s = std::getenv("CAIRN_TEST_CRASH_AT_STEP")) {
+      if (*s >= '0' && *s <= '9') f.crash_at = std::atol(s);
+      else f.crash_at_name = s;
+    }
     if (const char* s = std::getenv("CAIRN_TEST_FAIL_WRITE_AT")) f.fail_write_at = std::atol(s);
     if (const char* s = std::getenv("CAIRN_TEST_TRACE_STEPS")) f.trace = *s == '1';
     return f;
@@ -58,7 +62,7 @@ inline void crash_point(std::string_view what) {
   auto& h = hooks();
   ++h.steps;
   if (h.trace) fmt::print(stderr, "cairn-test: step {} {}\n", h.steps, what);
-  if (h.crash_at == h.steps) {
+  if (h.crash_at == h.steps || (!h.crash_at_name.empty() && h.crash_at_name == what)) {
     fmt::print(stderr, "cairn-test: killing myself at step {} ({})\n", h.steps, what);
     std::fflush(stderr);
     ::kill(::getpid(), SIGKILL);
