@@ -248,7 +248,9 @@ TEST_F(demo_root, BootMakesTheDefaultWithoutActivating) {
 }
 
 TEST_F(demo_root, ActivatingTheRealRootNeedsInstall) {
-  // The check comes first: nothing is read or written on this machine's "/".
+  // The check comes first: nothing is read or written on this machine's "/". Should this machine
+  // ever be managed by cairn, the call would activate for real: not here.
+  if (fs::exists("/cairn/var/managed")) GTEST_SKIP() << "this machine's / is managed by cairn";
   EXPECT_TRUE(contains(error_of([&] { act::activate("/", gen1, act::action::switch_, {.out = nullptr}); }),
                        "this machine is not managed by cairn yet; `install --root /` says what cairn will take over"));
   capture c;
