@@ -70,6 +70,28 @@ inline boot_plan plan_boot(const fs::path& root, const toplevel& t, int generati
   return p;
 }
 
+// Points loader.conf's default at entry (if that entry exists), keeping its other lines.
+inline void set_default_boot_entry(const fs::path& boot_dir, const std::string& entry) {
+  using namespace detail;
+  if (!lexists(boot_dir / "loader/entries" / entry)) return;
+  std::string conf = read_file_if_exists(boot_dir / "loader/loader.conf").value_or("timeout 5\n");
+  std::string out;
+  bool replaced = false;
+  std::size_t start = 0;
+  while (start < conf.size()) {
+    auto end = conf.find('\n', start);
+    std::string line = conf.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    start = end == std::string::npos ? conf.size() : end + 1;
+    if (line.starts_with("default ") || line == "default") {
+      line = "default " + entry;
+      replaced = true;
+    }
+    out += line + "\n";
+  }
+  if (!replaced) out = "default " + entry + "\n" + out;
+  write_file_atomic(boot_dir / "loader/loader.conf", out, {.mode = 0644, .sync = true});
+}
+
 inline void apply_boot(const fs::path& root, const boot_plan& p) {
   using namespace detail;
   for (auto& [from, to] : p.copies) {
@@ -85,22 +107,7 @@ inline void apply_boot(const fs::path& root, const boot_plan& p) {
     int g = std::atoi(n.c_str() + 17);
     if (g > 0 && !lexists(generation_link(root, g))) remove_file(e.path());
   }
-  std::string conf = read_file_if_exists(p.dir / "loader/loader.conf").value_or("timeout 5\n");
-  std::string out;
-  bool replaced = false;
-  std::size_t start = 0;
-  while (start < conf.size()) {
-    auto end = conf.find('\n', start);
-    std::string line = conf.substr(start, end == std::string::npos ? std::string::npos : end - start);
-    start = end == std::string::npos ? conf.size() : end + 1;
-    if (line.starts_with("default ") || line == "default") {
-      line = "default " + p.entry_name;
-      replaced = true;
-    }
-    out += line + "\n";
-  }
-  if (!replaced) out = "default " + p.entry_name + "\n" + out;
-  write_file_atomic(p.dir / "loader/loader.conf", out, {.mode = 0644, .sync = true});
+  set_default_boot_entry(p.dir, p.entry_name);
 }
 
 }  // namespace cairn::activation

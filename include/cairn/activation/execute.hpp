@@ -165,12 +165,12 @@ inline activation_result run_steps(const plan& p, std::FILE* out) {
     }
   }
   if (p.generation) {
-    set_current_generation(root, *p.generation);
-    crash_point("profile: boot default flipped");
-    if (p.boot) {
+    if (p.boot) {  // entries first: loader.conf's default is their last write
       apply_boot(root, *p.boot);
       crash_point("boot: loader entry written");
     }
+    set_current_generation(root, *p.generation);
+    crash_point("profile: boot default flipped");
   }
   if (p.activates) {
     if (p.systemd) {
@@ -229,6 +229,7 @@ inline void roll_back(const plan& p, std::FILE* out) {
     if (p.previous_generation) set_current_generation(root, *p.previous_generation);
     else remove_file(profile_link(root));
     if (p.new_generation_link) remove_file(generation_link(root, *p.generation));
+    if (p.boot && p.previous_generation) set_default_boot_entry(p.boot->dir, fmt::format("cairn-generation-{}.conf", *p.previous_generation));
   }
 }
 
