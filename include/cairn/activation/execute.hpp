@@ -73,6 +73,7 @@ inline void write_journal(const fs::path& root, const journal& j) {
                       {"reload", j.reload}};
   make_dirs(state_dir(root));
   write_file_atomic(journal_file(root), o.dump(1) + "\n", {.mode = 0644, .sync = true});
+  fsync_dir(state_dir(root));  // the journal is durable before the first change
 }
 
 }  // namespace detail
@@ -105,6 +106,7 @@ inline std::optional<journal> read_journal(const fs::path& root) {
 struct execute_options {
   std::FILE* out = stderr;  // progress, in switch-to-configuration's words
   bool explicit_generation = false;
+  bool sync = true;  // syncfs the root before the journal goes (power-loss safety); off for throwaway roots
 };
 
 namespace detail {
@@ -276,7 +278,7 @@ inline activation_result execute(const plan& p, const execute_options& o = {}) {
     throw error(fmt::format("{}\n{} of {} failed and was rolled back: {} is in force", why, action_name(p.act),
                             p.next ? p.next->path : std::string("(none)"), p.previous.value_or("no generation")));
   }
-  sync_filesystem(p.root);  // everything durable before the journal goes (one syncfs, not one fsync per file)
+  if (o.sync) sync_filesystem(p.root);  // everything durable before the journal goes (one syncfs, not one fsync per file)
   remove_file(journal_file(p.root));
   fsync_dir(state_dir(p.root));
   crash_point("journal removed");

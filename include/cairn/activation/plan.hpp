@@ -69,7 +69,7 @@ inline current_state read_current_state(const fs::path& root, bool use_systemd =
     if (auto g = find_generation(root, *s.current_generation)) path = g->toplevel;
   if (path) {
     try {
-      s.current = read_toplevel(root, *path);
+      s.current = read_toplevel(root, *path, false);
     } catch (const error& e) {  // a damaged or collected generation must not block switching away from it
       s.warnings.push_back(fmt::format("warning: the generation in force cannot be read, so its units are not compared: {}", e.what()));
     }

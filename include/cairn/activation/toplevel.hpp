@@ -437,8 +437,9 @@ inline void write_toplevel(const fs::path& dir, const toplevel_spec& spec) {
 }
 
 // Reads the toplevel at logical path `path` through `root` and checks it. Every problem is an
-// error naming the file: a missing or corrupt JSON file, a manifest entry absent from etc/, ...
-inline toplevel read_toplevel(const fs::path& root, std::string_view path) {
+// error naming the file: a missing or corrupt JSON file, a manifest entry absent from etc/ (unless
+// check_tree is false: the generation in force was checked when it was activated), ...
+inline toplevel read_toplevel(const fs::path& root, std::string_view path, bool check_tree = true) {
   using namespace detail;
   toplevel t;
   t.path = std::string(path);
@@ -467,7 +468,7 @@ inline toplevel read_toplevel(const fs::path& root, std::string_view path) {
       e.replace = j.value("replace", false);
       check_etc_target(e.target, where("etc.json"));
       if (!valid_mode(e.mode)) throw error(fmt::format("{}: entry '{}' has an invalid mode '{}'", where("etc.json"), e.target, e.mode));
-      if (!lexists(t.real / "etc" / e.target))
+      if (check_tree && !lexists(t.real / "etc" / e.target))
         throw error(fmt::format("{}: entry '{}' is missing from {}", where("etc.json"), e.target, (t.real / "etc").string()));
       t.etc.push_back(std::move(e));
     }

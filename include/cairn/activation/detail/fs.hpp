@@ -223,7 +223,7 @@ struct write_options {
   mode_t mode = 0644;
   std::optional<uid_t> uid = std::nullopt;
   std::optional<gid_t> gid = std::nullopt;
-  bool sync = false;  // fsync file and directory (state files, passwd, journal)
+  bool sync = false;  // fsync the file before it replaces the old one (passwd, journal): never a torn file after power loss
 };
 
 // Writes path atomically: a temporary sibling is written, owned, moded, then renamed over path.
@@ -261,7 +261,6 @@ inline void write_file_atomic(const fs::path& path, std::string_view data, const
     ::unlink(tmp.c_str());
     throw_sys("rename into place", path, e);
   }
-  if (o.sync) fsync_dir(path.parent_path());
 }
 
 // Points link at target atomically (a new link beside it, then rename), as Nix's replaceSymlink.
