@@ -266,8 +266,7 @@ inline activation_result execute(const plan& p, const execute_options& o = {}) {
     r = run_steps(p, o.out);
   } catch (const std::exception& e) {
     std::string why = e.what();
-    say(o.out, fmt::format("error: {}", why));
-    say(o.out, fmt::format("rolling back to {}...", p.previous.value_or("no generation")));
+    say(o.out, fmt::format("{} failed; rolling back to {}...", action_name(p.act), p.previous.value_or("no generation")));
     try {
       roll_back(p, o.out);
       remove_file(journal_file(p.root));
