@@ -98,8 +98,14 @@ harness_halt() {
   fi
   HARNESS_NSPAWN_PID=
   if [ -n "$HARNESS_DIR" ]; then
-    mountpoint -q "$HARNESS_DIR/root" && umount "$HARNESS_DIR/root"
-    rm -rf "$HARNESS_DIR"
+    # The overlay can stay busy for a moment after the container is gone: retry, then detach it.
+    local n
+    for n in $(seq 1 50); do
+      mountpoint -q "$HARNESS_DIR/root" || break
+      umount "$HARNESS_DIR/root" 2>/dev/null || sleep 0.1
+    done
+    mountpoint -q "$HARNESS_DIR/root" && umount -l "$HARNESS_DIR/root"
+    mountpoint -q "$HARNESS_DIR/root" || rm -rf "$HARNESS_DIR"
     HARNESS_DIR=
   fi
 }
