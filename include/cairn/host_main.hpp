@@ -3,19 +3,36 @@
 // The same for every host, so compiled once per build tree rather than in every host's
 // translation unit: cairn_add_host() links a runtime library made of one file that includes
 // this header. Without CMake, include it in exactly one .cpp file of the program.
+//
+//   HOST eval [--json] | option PATH [--json] | options [--json|--markdown] | check
+//   HOST build [--root R] [-j N]                        realise the toplevel; print its store path
+//   HOST switch|boot|test|dry-activate [--root R] [-j N] [--generation N]
+//   HOST rollback | list-generations | delete-generations SPEC... | diff [A] [B] [--root R]
+//   HOST gc [--root R] [--delete-older-than DAYS]
+//   HOST install [--root R]
+//
+// A copy of the binary is each generation's bin/switch-to-configuration; run under that name it
+// activates its own generation (activation/cli.hpp).
 #pragma once
 
+#include <chrono>
 #include <cstdio>
 #include <exception>
+#include <filesystem>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "activation.hpp"
 #include "eval.hpp"
 #include "host.hpp"
 #include "json.hpp"
 #include "manual.hpp"
+#include "store.hpp"
+#include "system/closure_diff.hpp"
+#include "system/toplevel.hpp"
 
 namespace cairn {
 
@@ -27,23 +44,146 @@ inline void check_assertions(evaluator& e, std::FILE* warnings_to) {
   if (auto failed = failed_assertions(e); !failed.empty()) throw evaluation_error(messages::failed_assertions(failed));
 }
 
+struct host_options {
+  std::string root = "/";
+  unsigned jobs = 1;
+  std::optional<int> generation;
+  std::optional<unsigned> older_than_days;
+  bool no_systemd = false;
+  std::vector<std::string> rest;  // generation specs, diff arguments
+};
+
+inline std::vector<std::string> activation_args(const std::string& command, const host_options& o) {
+  std::vector<std::string> args{command, "--root", o.root};
+  if (o.generation) args.insert(args.end(), {"--generation", std::to_string(*o.generation)});
+  if (o.no_systemd) args.push_back("--no-systemd");
+  args.insert(args.end(), o.rest.begin(), o.rest.end());
+  return args;
+}
+
+// Evaluates, builds the toplevel into the root's store and keeps it as a GC root.
+inline system::built_toplevel build(const host_entry& entry, const host_options& o, store::store& s) {
+  evaluator e(entry.root(), entry.host_meta);
+  check_assertions(e, stderr);
+  auto progress = [](std::string_view line) { fmt::print(stderr, "{}\n", line); };
+  auto built = system::build_toplevel(e, entry.host_meta, s, {.jobs = o.jobs, .progress = progress});
+  s.add_root(fmt::format("build-{}", entry.host_meta.hostname.empty() ? "host" : entry.host_meta.hostname), *built.path);
+  return built;
+}
+
+// What switching to `next` changes, as nvd and activation see it.
+inline void print_changes(store::store& s, const host_options& o, const system::built_toplevel& next) {
+  auto current = activation::current_generation(o.root);
+  if (!current) {
+    fmt::print(stderr, "first generation on {}: {}\n", o.root, next.toplevel);
+    return;
+  }
+  auto from = activation::find_generation(o.root, *current);
+  if (!from || from->toplevel == next.toplevel) return;
+  fmt::print(stderr, "<<< {} (generation {})\n>>> {}\n", from->toplevel, *current, next.toplevel);
+  fmt::print(stderr, "{}", system::format_closure_diff(system::diff_closures(s, s.parse(from->toplevel), *next.path)));
+  auto a = activation::read_toplevel(o.root, from->toplevel);
+  auto b = activation::read_toplevel(o.root, next.toplevel);
+  fmt::print(stderr, "{}", activation::format_diff(activation::diff_toplevels(o.root, a, b)));
+}
+
+inline int run_host_command(const host_entry& entry, const std::string& command, const host_options& o) {
+  if (command == "build") {
+    store::store s({.root = o.root});
+    fmt::print("{}\n", build(entry, o, s).toplevel);
+    return 0;
+  }
+  if (command == "switch" || command == "boot" || command == "test" || command == "dry-activate") {
+    if (o.generation) return activation::run_cli(activation_args(command, o));
+    store::store s({.root = o.root});
+    auto next = build(entry, o, s);
+    print_changes(s, o, next);
+    // The new generation activates itself, with its own copy of this program.
+    auto program = s.physical(*next.path) / "bin" / "switch-to-configuration";
+    std::vector<std::string> argv{program.string(), command, "--root", o.root};
+    if (o.no_systemd) argv.push_back("--no-systemd");
+    argv.push_back(next.toplevel);
+    return activation::detail::run(argv);
+  }
+  if (command == "diff") {
+    // The closure first (packages and sizes), then /etc, units and accounts.
+    activation::cli_options co{.root = o.root, .positional = o.rest};
+    auto [a, b] = activation::diff_targets(co);
+    store::store s({.root = o.root});
+    fmt::print("{}", system::format_closure_diff(system::diff_closures(s, s.parse(a), s.parse(b))));
+    return activation::run_cli(activation_args(command, o), stdout, stderr);
+  }
+  if (command == "gc") {
+    if (o.older_than_days) {
+      activation::activation_lock lock(o.root, std::chrono::seconds(60));
+      for (int n : activation::delete_generations(o.root, {fmt::format("{}d", *o.older_than_days)}))
+        fmt::print(stderr, "removing profile version {}\n", n);
+    }
+    store::store s({.root = o.root});
+    auto r = store::collect_garbage(s);
+    fmt::print("{} store paths deleted, {} freed\n", r.deleted.size(), system::format_bytes(static_cast<std::int64_t>(r.bytes_freed)));
+    return 0;
+  }
+  return activation::run_cli(activation_args(command, o));
+}
+
 int run_host(const host_entry& entry, int argc, char** argv) {
-  const module_info& host = entry.root();
+  // Run as a generation's bin/switch-to-configuration: activate that generation.
+  if (argc > 0 && std::filesystem::path(argv[0]).filename() == "switch-to-configuration") {
+    std::vector<std::string> args(argv + 1, argv + argc);
+    return activation::run_cli(args);
+  }
+
   const meta& m = entry.host_meta;
-  CLI::App app{fmt::format("cairn host {}: evaluate, inspect and check this configuration",
+  CLI::App app{fmt::format("cairn host {}: evaluate, build and activate this configuration",
                            m.hostname.empty() ? "configuration" : std::string(m.hostname))};
   app.require_subcommand(1);
   bool json = false, markdown = false;
   std::string path;
+  host_options o;
   auto* eval_cmd = app.add_subcommand("eval", "Print the whole merged configuration (keys sorted)");
   eval_cmd->add_flag("--json", json, "As JSON, as `nix eval --json` prints `config`");
   auto* option_cmd = app.add_subcommand("option", "Explain one option: value, type, default, who set it and why");
-  option_cmd->add_option("path", path, "Option path, e.g. services.openssh.port or users.users.alice.uid")->required();
+  option_cmd->add_option("path", path, "Option path, e.g. services.openssh.ports or users.users.alice.uid")->required();
   option_cmd->add_flag("--json", json, "As JSON");
   auto* options_cmd = app.add_subcommand("options", "List every option: the manual");
   auto* options_json_flag = options_cmd->add_flag("--json", json, "As NixOS's options.json");
   options_cmd->add_flag("--markdown", markdown, "As a Markdown manual")->excludes(options_json_flag);
   auto* check_cmd = app.add_subcommand("check", "Evaluate everything; check assertions; print warnings");
+
+  auto with_root = [&](CLI::App* cmd) {
+    cmd->add_option("--root", o.root, "Target root (a directory for tests and images; / is this machine)")
+        ->capture_default_str();
+    return cmd;
+  };
+  auto with_jobs = [&](CLI::App* cmd) {
+    cmd->add_option("-j,--jobs", o.jobs, "Builds at once")->capture_default_str();
+    return cmd;
+  };
+  std::vector<CLI::App*> host_commands;
+  host_commands.push_back(with_jobs(with_root(app.add_subcommand("build", "Build the toplevel; print its store path"))));
+  for (auto [name, what] : {std::pair{"switch", "Build, make it the boot default and activate it now"},
+                            std::pair{"boot", "Build and make it the boot default, without activating it"},
+                            std::pair{"test", "Build and activate it now, without making it the boot default"},
+                            std::pair{"dry-activate", "Build and print what activating it would do"}}) {
+    auto* cmd = with_jobs(with_root(app.add_subcommand(name, what)));
+    cmd->add_option("--generation", o.generation, "An existing generation instead of this configuration");
+    cmd->add_flag("--no-systemd", o.no_systemd, "Never call systemctl: report the unit plan only");
+    host_commands.push_back(cmd);
+  }
+  host_commands.push_back(with_root(app.add_subcommand("rollback", "Activate the previous generation (with its own program)")));
+  host_commands.push_back(with_root(app.add_subcommand("list-generations", "The generations: number, date, toplevel, current")));
+  auto* delete_cmd = with_root(app.add_subcommand("delete-generations", "Delete generations: N..., old, +N, Nd"));
+  delete_cmd->add_option("specs", o.rest, "Which generations")->required();
+  host_commands.push_back(delete_cmd);
+  auto* diff_cmd = with_root(app.add_subcommand("diff", "What changed between two generations (default: previous, current)"));
+  diff_cmd->add_option("generations", o.rest, "Generation numbers or toplevel paths")->expected(0, 2);
+  host_commands.push_back(diff_cmd);
+  auto* gc_cmd = with_root(app.add_subcommand("gc", "Collect garbage in the store (generations are roots)"));
+  gc_cmd->add_option("--delete-older-than", o.older_than_days, "First delete generations older than DAYS days");
+  host_commands.push_back(gc_cmd);
+  host_commands.push_back(with_root(app.add_subcommand("install", "Take over the root (needed once before activating /)")));
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -51,7 +191,9 @@ int run_host(const host_entry& entry, int argc, char** argv) {
     return code == 0 ? 0 : 2;
   }
   try {
-    evaluator e(host, m);
+    for (auto* cmd : host_commands)
+      if (*cmd) return run_host_command(entry, cmd->get_name(), o);
+    evaluator e(entry.root(), m);
     if (*eval_cmd) {
       auto v = e.whole_config();
       if (json) fmt::print("{}\n", to_json(v));
@@ -70,6 +212,12 @@ int run_host(const host_entry& entry, int argc, char** argv) {
     return 0;
   } catch (const evaluation_error& err) {
     fmt::print(stderr, "error: {}\n", detail::replace_all(err.what(), "\n", "\n       "));
+    return 1;
+  } catch (const activation::error& err) {
+    fmt::print(stderr, "error: {}\n", err.what());
+    return err.exit_code();
+  } catch (const std::exception& err) {  // the store's errors, I/O
+    fmt::print(stderr, "error: {}\n", err.what());
     return 1;
   }
 }

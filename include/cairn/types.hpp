@@ -296,7 +296,7 @@ struct package {
   template <class V>
   static constexpr bool accepts = std::is_same_v<cairn::detail::bare<V>, cairn::package>;
   static constexpr value to_value(const cairn::package& p) { return p; }
-  static constexpr value to_value(std::string_view name) { return cairn::package{std::string(name), "", ""}; }
+  static constexpr value to_value(std::string_view name) { return cairn::package{.name = std::string(name)}; }
   static constexpr cairn::package from_value(const value& v) { return v.as_package(); }
 };
 

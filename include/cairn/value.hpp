@@ -22,11 +22,24 @@ struct null_t {
 };
 inline constexpr null_t null{};
 
-// A package: a handle until the store realises it (the store path is filled in then).
+// A file of a package made of files.
+struct package_file {
+  std::string path;  // relative to the package: "bin/hello"
+  std::string contents;
+  bool executable = false;
+  friend constexpr bool operator==(const package_file&, const package_file&) = default;
+};
+
+// A package: how the store makes it. Either files written as given, or the output of a build
+// script run in the store's sandbox (/bin/sh -e -c BUILD in an empty directory, with $out set,
+// PATH=/usr/bin:/bin and the host's /usr visible read-only). `out_path` is filled once the
+// store has realised it.
 struct package {
   std::string name;
   std::string version;
-  std::string out_path;  // empty until built
+  std::vector<package_file> files;
+  std::string build;
+  std::string out_path;
 
   constexpr std::string full_name() const {
     if (version.empty()) return name;

@@ -34,6 +34,9 @@ struct module {
           [](const cairn::config& c) { return c[host_name] + "\n"; });
     d.set(environment::etc_entry::text("hosts"),
           [](const cairn::config& c) { return render_hosts(c[host_name], c[extra_hosts]); });
+    // A base system has both; cairn takes them over (and gives them back if it stops managing them).
+    d.set(environment::etc_entry::replace_existing("hostname"), true);
+    d.set(environment::etc_entry::replace_existing("hosts"), true);
   }
 };
 

@@ -5,15 +5,16 @@
 //   d.set(systemd::service::service_config("sshd", "ExecStart"), "/usr/sbin/sshd -D");
 //
 // Each enabled service becomes a unit in systemd.units ("sshd.service": its text and the
-// targets that want it), and every unit a file under /etc/systemd/system, with the
-// restart/reload triggers and switch behaviour written into the unit as NixOS does
-// (X-Restart-Triggers=, X-StopIfChanged=, ...), so that activation can decide from the files
-// alone what to stop, start, restart or reload.
+// targets that want it). The generation installs every unit under /etc/systemd/system with its
+// <target>.wants/ links; the restart/reload triggers and switch behaviour are written into the
+// unit as NixOS does (X-Restart-Triggers=, X-StopIfChanged=, ...), so that activation decides
+// from the files alone what to stop, start, restart or reload.
 #pragma once
 
 #include <cairn/fwd.hpp>
 
-#include "environment.hpp"
+#include "assertions.hpp"
+
 
 namespace cairn::modules::systemd {
 
@@ -35,9 +36,6 @@ inline constexpr option<"systemd.services.<name>.description", types::single_lin
 }};
 inline constexpr option<"systemd.services.<name>.wantedBy", types::list_of<types::str>> wanted_by{{
     .description = "Units that want (i.e. depend on) this unit.",
-}};
-inline constexpr option<"systemd.services.<name>.requiredBy", types::list_of<types::str>> required_by{{
-    .description = "Units that require (i.e. depend on and need to go down with) this unit.",
 }};
 inline constexpr option<"systemd.services.<name>.wants", types::list_of<types::str>> wants{{
     .description = "Start the specified units when this unit is started.",
@@ -91,17 +89,22 @@ inline constexpr option<"systemd.units", types::attrs_of<types::submodule>> unit
 
 namespace unit {
 inline constexpr option<"systemd.units.<name>.text", types::str> text{{
-    .description = "Text of this systemd unit.",
+    .default_value = "",
+    .description = "Text of this systemd unit (an enabled unit needs one).",
 }};
 inline constexpr option<"systemd.units.<name>.enable", types::bool_> enable{{
     .default_value = true,
-    .description = "If set to false, this unit will be a symlink to /dev/null.",
+    .description = "If set to false, this unit will be a symlink to /dev/null (masked), also for units "
+                   "the base system ships, such as Debian's ssh.service.",
+}};
+inline constexpr option<"systemd.units.<name>.replaceExisting", types::bool_> replace_existing{{
+    .default_value = false,
+    .description = "Whether a unit file cairn did not create at this name in /etc/systemd/system (a "
+                   "distribution's alias, such as Debian's sshd.service) is set aside as "
+                   "<file>.cairn-backup, and restored when cairn no longer defines the unit.",
 }};
 inline constexpr option<"systemd.units.<name>.wantedBy", types::list_of<types::str>> wanted_by{{
     .description = "Units that want (i.e. depend on) this unit: links in <target>.wants/.",
-}};
-inline constexpr option<"systemd.units.<name>.requiredBy", types::list_of<types::str>> required_by{{
-    .description = "Units that require this unit: links in <target>.requires/.",
 }};
 }  // namespace unit
 
@@ -150,11 +153,12 @@ constexpr std::string render_service(const cairn::config& c, const std::string& 
   out += render_list("Requires", c[service::requires_(name)]);
   if (auto t = c[service::restart_triggers(name)]; !t.empty()) out += "X-Restart-Triggers=" + trigger_digest(t) + "\n";
   if (auto t = c[service::reload_triggers(name)]; !t.empty()) out += "X-Reload-Triggers=" + trigger_digest(t) + "\n";
+  for (const auto& [key, v] : c.raw(service::unit_config(name)).as_attrs()) out += render_setting(key, v);
+  out += "\n[Service]\n";
+  // How a switch treats the unit when it changed, where switch-to-configuration looks.
   if (!c[service::restart_if_changed(name)]) out += "X-RestartIfChanged=false\n";
   if (!c[service::stop_if_changed(name)]) out += "X-StopIfChanged=false\n";
   if (c[service::reload_if_changed(name)]) out += "X-ReloadIfChanged=true\n";
-  for (const auto& [key, v] : c.raw(service::unit_config(name)).as_attrs()) out += render_setting(key, v);
-  out += "\n[Service]\n";
   for (const auto& [key, v] : c.raw(service::environment(name)).as_attrs())
     out += "Environment=\"" + key + "=" + v.as_string() + "\"\n";
   for (const auto& [key, v] : c.raw(service::service_config(name)).as_attrs()) out += render_setting(key, v);
@@ -164,16 +168,15 @@ constexpr std::string render_service(const cairn::config& c, const std::string& 
 }  // namespace detail
 
 struct module {
-  using imports = cairn::imports<environment::module>;
+  using imports = cairn::imports<assertions::module>;
   static constexpr auto options =
-      declare(services, service::enable, service::description, service::wanted_by, service::required_by,
-              service::wants, service::requires_, service::after, service::before, service::environment,
+      declare(services, service::enable, service::description, service::wanted_by, service::wants, service::requires_,
+              service::after, service::before, service::environment,
               service::unit_config, service::service_config, service::restart_triggers, service::reload_triggers,
               service::restart_if_changed, service::stop_if_changed, service::reload_if_changed, units, unit::text,
-              unit::enable, unit::wanted_by, unit::required_by);
+              unit::enable, unit::replace_existing, unit::wanted_by);
 
   static constexpr void config(definitions& d) {
-    // Services become units...
     d.set(units, [](const cairn::config& c) {
       std::vector<std::pair<std::string, attrs>> out;
       for (const auto& name : c.names(services)) {
@@ -181,28 +184,19 @@ struct module {
         attrs u;
         u.set("text", value(detail::render_service(c, name)));
         u.set("wantedBy", c.raw(service::wanted_by(name)));
-        u.set("requiredBy", c.raw(service::required_by(name)));
         out.emplace_back(name + ".service", std::move(u));
       }
       return out;
     });
-    // ... and units files in /etc/systemd/system, with their .wants/.requires links.
-    d.set(environment::etc, [](const cairn::config& c) {
-      std::vector<std::pair<std::string, attrs>> out;
+    d.set(assertions::assertions, [](const cairn::config& c) {
+      list checks;
       for (const auto& name : c.names(units)) {
-        attrs file;
-        if (c[unit::enable(name)]) file.set("text", value(c[unit::text(name)]));
-        else file.set("source", value("/dev/null"));
-        out.emplace_back("systemd/system/" + name, std::move(file));
-        for (const auto& [dir, targets] : {std::pair{".wants/", c[unit::wanted_by(name)]},
-                                           std::pair{".requires/", c[unit::required_by(name)]}})
-          for (const auto& target : targets) {
-            attrs link;
-            link.set("source", value("/etc/systemd/system/" + name));
-            out.emplace_back("systemd/system/" + target + dir + name, std::move(link));
-          }
+        attrs a;
+        a.set("assertion", !c[unit::enable(name)] || !c[unit::text(name)].empty());
+        a.set("message", value("systemd.units.\"" + name + "\" is enabled but has no text; set its text or disable it"));
+        checks.push_back(value(std::move(a)));
       }
-      return out;
+      return value(std::move(checks));
     });
   }
 };

@@ -22,6 +22,9 @@ struct module {
     d.set(environment::etc_entry::text("timezone"), [zone](const cairn::config& c) { return zone(c) + "\n"; });
     d.set(environment::etc_entry::source("localtime"),
           [zone](const cairn::config& c) { return "/usr/share/zoneinfo/" + zone(c); });
+    // A base system has both; cairn takes them over (and gives them back if it stops managing them).
+    d.set(environment::etc_entry::replace_existing("timezone"), true);
+    d.set(environment::etc_entry::replace_existing("localtime"), true);
   }
 };
 

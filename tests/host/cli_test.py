@@ -28,7 +28,7 @@ class Eval(unittest.TestCase):
         self.assertEqual(alice["home"], "/home/alice")
         self.assertEqual(alice["group"], "users")
         self.assertIn("Port 2222\n", config["environment"]["etc"]["ssh/sshd_config"]["text"])
-        unit = config["environment"]["etc"]["systemd/system/sshd.service"]["text"]
+        unit = config["systemd"]["units"]["sshd.service"]["text"]
         self.assertIn("ExecStart=/usr/sbin/sshd -D -f /etc/ssh/sshd_config\n", unit)
         self.assertIn("X-StopIfChanged=false\n", unit)
 
@@ -46,7 +46,7 @@ class Option(unittest.TestCase):
         self.assertIn('Value:\n  "Europe/Oslo"', out)
         self.assertIn("Type:\n  null or string", out)
         self.assertIn("Declared by:\n  modules/system/time.hpp:", out)
-        self.assertRegex(out, r'hosts/demo/host.cpp:\d+: "Europe/Oslo"\n      priority 50, used, in module demo')
+        self.assertRegex(out, r'hosts/demo/demo.hpp:\d+: "Europe/Oslo"\n      priority 50, used, in module hosts::demo')
         self.assertRegex(out, r"modules/system/time.hpp:\d+: null\n      the option's default \(priority 1500\), "
                               r"not used: priority 50 wins")
 
@@ -58,7 +58,7 @@ class Option(unittest.TestCase):
         self.assertEqual(x["type"], "list of string")
         self.assertEqual(x["loc"], ["users", "users", "alice", "extraGroups"])
         files = [(d["file"], d["used"]) for d in x["definitions"]]
-        self.assertIn(("hosts/demo/host.cpp", True), files)
+        self.assertIn(("hosts/demo/demo.hpp", True), files)
         self.assertIn(("users/alice/account.hpp", True), files)
 
     def test_a_pattern_shows_the_declaration(self):

@@ -12,3 +12,24 @@ find_package(Threads REQUIRED)
 set(CAIRN_DEPENDENCY_TARGETS
   Boost::headers fmt::fmt range-v3::range-v3 SQLite::SQLite3
   PkgConfig::cairn_botan PkgConfig::cairn_zstd PkgConfig::cairn_lzma Threads::Threads)
+
+# Host binaries are copied into their generations and run on the target machine (a plain
+# Debian 12 root in the acceptance test): link Botan, SQLite, zstd and xz statically and fmt
+# header-only, so that they need no more than libc and libstdc++ there.
+find_library(CAIRN_STATIC_BOTAN NAMES libbotan-2.a)
+find_library(CAIRN_STATIC_SQLITE NAMES libsqlite3.a)
+find_library(CAIRN_STATIC_ZSTD NAMES libzstd.a)
+find_library(CAIRN_STATIC_LZMA NAMES liblzma.a)
+find_library(CAIRN_STATIC_BZ2 NAMES libbz2.a)
+find_library(CAIRN_STATIC_Z NAMES libz.a)
+if(NOT TARGET cairn_self_contained)
+  add_library(cairn_self_contained INTERFACE IMPORTED GLOBAL)
+  if(CAIRN_STATIC_BOTAN AND CAIRN_STATIC_SQLITE AND CAIRN_STATIC_ZSTD AND CAIRN_STATIC_LZMA AND CAIRN_STATIC_BZ2
+     AND CAIRN_STATIC_Z)
+    set_target_properties(cairn_self_contained PROPERTIES
+      INTERFACE_COMPILE_DEFINITIONS "FMT_HEADER_ONLY=1"
+      INTERFACE_LINK_OPTIONS "LINKER:--as-needed"
+      INTERFACE_LINK_LIBRARIES
+        "${CAIRN_STATIC_BOTAN};${CAIRN_STATIC_SQLITE};${CAIRN_STATIC_ZSTD};${CAIRN_STATIC_LZMA};${CAIRN_STATIC_BZ2};${CAIRN_STATIC_Z};Threads::Threads;${CMAKE_DL_LIBS}")
+  endif()
+endif()

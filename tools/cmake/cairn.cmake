@@ -11,15 +11,19 @@ function(_cairn_host_runtime)
   endif()
   set(source "${CMAKE_BINARY_DIR}/cairn/host_runtime.cpp")
   file(CONFIGURE OUTPUT "${source}" CONTENT "#include <cairn/host_main.hpp>\n")
-  add_library(cairn_host_runtime STATIC "${source}")
-  target_link_libraries(cairn_host_runtime PUBLIC cairn::cairn)
+  # Objects, not an archive: linked first, their references resolve against the static
+  # dependencies (cairn_self_contained) before any shared library.
+  add_library(cairn_host_runtime OBJECT "${source}")
+  target_link_libraries(cairn_host_runtime PUBLIC cairn_self_contained cairn::cairn)
 endfunction()
 
 function(cairn_add_host name)
   cmake_parse_arguments(PARSE_ARGV 1 arg "" "" "SOURCES;LIBRARIES")
   _cairn_host_runtime()
   add_executable(${name} ${arg_SOURCES})
-  target_link_libraries(${name} PRIVATE cairn_host_runtime cairn::cairn ${arg_LIBRARIES})
+  target_link_libraries(${name} PRIVATE cairn_host_runtime cairn_self_contained cairn::cairn ${arg_LIBRARIES})
+  # Every generation holds a copy of its host binary: without debug information it stays small.
+  target_link_options(${name} PRIVATE "LINKER:--strip-debug")
   if(TARGET cairn::modules)
     target_link_libraries(${name} PRIVATE cairn::modules)
   endif()

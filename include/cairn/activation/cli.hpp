@@ -116,6 +116,24 @@ inline int run_generation(const cli_options& o, const generation& g, std::FILE* 
   return activate(o.root, g.toplevel, action::switch_, {.lock_timeout = o.lock_timeout, .generation = g.number, .use_systemd = o.use_systemd, .out = err}).exit_code;
 }
 
+// The two toplevels `diff [A] [B]` compares: generation numbers or toplevel paths; by default
+// the generation before the current one, and the current one.
+inline std::pair<std::string, std::string> diff_targets(const cli_options& o) {
+  auto resolve = [&](const std::string& a) -> std::string {
+    if (a.starts_with("/")) return detail::logical_toplevel(o.root, a);
+    int n = detail::parse_number(a, "a generation");
+    auto g = find_generation(o.root, n);
+    if (!g) throw error(fmt::format("profile version {} does not exist", n));
+    return g->toplevel;
+  };
+  if (o.positional.size() == 2) return {resolve(o.positional[0]), resolve(o.positional[1])};
+  auto cur = current_generation(o.root);
+  if (!cur) throw error("no current generation to compare with");
+  std::string b = find_generation(o.root, *cur)->toplevel;
+  if (o.positional.size() == 1) return {resolve(o.positional[0]), b};
+  return {rollback_target(o.root).toplevel, b};
+}
+
 // Runs one activation command; args[0] is the command. Prints errors to err, returns the exit code.
 inline int run_cli(const std::vector<std::string>& args, std::FILE* out = stdout, std::FILE* err = stderr) {
   using namespace detail;
@@ -160,24 +178,7 @@ inline int run_cli(const std::vector<std::string>& args, std::FILE* out = stdout
     }
     if (cmd == "diff") {
       no_more(2);
-      auto resolve = [&](const std::string& a) -> std::string {
-        if (a.starts_with("/")) return logical_toplevel(o.root, a);
-        int n = parse_number(a, "a generation");
-        auto g = find_generation(o.root, n);
-        if (!g) throw error(fmt::format("profile version {} does not exist", n));
-        return g->toplevel;
-      };
-      std::string a, b;
-      if (o.positional.size() == 2) {
-        a = resolve(o.positional[0]);
-        b = resolve(o.positional[1]);
-      } else {
-        auto cur = current_generation(o.root);
-        if (!cur) throw error("no current generation to compare with");
-        b = find_generation(o.root, *cur)->toplevel;
-        if (o.positional.size() == 1) a = resolve(o.positional[0]);
-        else a = rollback_target(o.root).toplevel;
-      }
+      auto [a, b] = diff_targets(o);
       toplevel ta = read_toplevel(o.root, a), tb = read_toplevel(o.root, b);
       fmt::print(out, "{} -> {}\n{}", a, b, format_diff(diff_toplevels(o.root, ta, tb)));
       return exit_ok;

@@ -70,6 +70,7 @@ struct unit_spec {
   std::string text;                    // the unit file
   std::vector<std::string> wanted_by;  // targets whose .wants/ link it
   bool masked = false;                 // link to /dev/null
+  bool replace = false;                // an unmanaged file there (a distribution's alias) is set aside
 };
 
 // A drop-in for a unit cairn does or does not define (etc/systemd/system/<unit>.d/<name>).
@@ -384,8 +385,8 @@ inline void write_toplevel(const fs::path& dir, const toplevel_spec& spec) {
     if (u.name.find('/') != std::string::npos || u.name.find('.') == std::string::npos)
       throw error(fmt::format("toplevel spec: invalid unit name '{}'", u.name));
     std::string t = "systemd/system/" + u.name;
-    if (u.masked) add(etc_entry{.target = t}, "masked", link_to("/dev/null"));
-    else add(etc_entry{.target = t}, "text:" + u.text, text_of(u.text));
+    if (u.masked) add(etc_entry{.target = t, .replace = u.replace}, "masked", link_to("/dev/null"));
+    else add(etc_entry{.target = t, .replace = u.replace}, "text:" + u.text, text_of(u.text));
     for (auto& w : u.wanted_by)
       add(etc_entry{.target = fmt::format("systemd/system/{}.wants/{}", w, u.name)}, "wants", link_to("../" + u.name));
   }

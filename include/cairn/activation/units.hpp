@@ -250,6 +250,12 @@ inline unit_plan plan_units(const fs::path& root, const toplevel* old, const top
     if (!in_old && !in_new) continue;  // not cairn's
     auto o = in_old ? load_unit(root, *old, u) : std::nullopt;
     auto n = in_new ? load_unit(root, *next, u) : std::nullopt;
+    // Masked by the new generation: stopped, also when its file is the base system's (a
+    // distribution's unit that a module takes over, as Debian's ssh.service).
+    if (n && n->masked && !(o && o->masked)) {
+      p.stop.insert(u);
+      continue;
+    }
     if (o && o->has_file && (!n || !n->has_file || n->masked)) {
       if (!o->masked && unit_bool(o->info, "Unit", "X-StopOnRemoval", true)) p.stop.insert(u);
       continue;

@@ -91,6 +91,12 @@ struct module {
   static constexpr void config(definitions& d) {
     auto on = d.when(enable);
     on.set(environment::etc_entry::text("ssh/sshd_config"), render_sshd_config);
+    on.set(environment::etc_entry::replace_existing("ssh/sshd_config"), true);  // Debian ships one
+    // Debian's own units for the same daemon would fight ours for the port: masked; its
+    // sshd.service alias gives way to our unit.
+    on.set(systemd::unit::enable("ssh.service"), false);
+    on.set(systemd::unit::enable("ssh.socket"), false);
+    on.set(systemd::unit::replace_existing("sshd.service"), true);
     on.set(environment::etc, [](const cairn::config& c) {  // /etc/ssh/authorized_keys.d/<user>
       std::vector<std::pair<std::string, attrs>> out;
       for (const auto& name : c.names(users::users)) {
@@ -120,7 +126,6 @@ struct module {
     on.set(users::user::group("sshd"), "sshd");
     on.set(users::user::description("sshd"), "SSH privilege separation user");
     on.set(users::groups("sshd"), {});
-    on.set(environment::system_packages, {package{"openssh", "9.2p1", ""}});
   }
 };
 

@@ -1,0 +1,42 @@
+// hosts/demo/demo.hpp: the demo machine's configuration (host.cpp makes it a host binary).
+#pragma once
+
+#include <cairn/fwd.hpp>
+
+#include <modules/packages/demo.hpp>
+#include <modules/system/activation.hpp>
+#include <modules/system/networking.hpp>
+#include <modules/system/services/heartbeat.hpp>
+#include <modules/system/services/openssh.hpp>
+#include <modules/system/time.hpp>
+#include <users/alice/account.hpp>
+
+namespace hosts {
+
+using namespace cairn::modules;
+using cairn::mk_force;
+
+struct demo {
+  static constexpr cairn::meta meta{.hostname = "demo", .state_version = "0.1", .users = {"alice"}};
+
+  using imports = cairn::imports<networking::module, time::module, activation::module, services::openssh::module,
+                                 services::heartbeat::module, people::alice::account>;
+
+  static constexpr void config(cairn::definitions& d) {
+    d.set(services::openssh::enable, true);
+    d.set(services::openssh::ports, {2222});
+    d.set(services::openssh::settings::permit_root_login, "no");
+    d.set(services::heartbeat::enable, true);
+    d.set(services::heartbeat::interval, 30);
+    d.set(time::time_zone, mk_force("Europe/Oslo"));
+    d.set(users::user::extra_groups("alice"), {"wheel"});
+    d.set(networking::extra_hosts, "10.0.0.2 build-server");
+    d.set(environment::system_packages, {cairn::packages::hello()});
+    d.set(environment::etc_entry::text("motd"), "Welcome to demo, managed by cairn.\n");
+    d.set(environment::etc_entry::replace_existing("motd"), true);  // Debian ships one
+    d.set(activation::script::text("last-activation"),
+          "mkdir -p \"$CAIRN_ROOT/var/lib/demo\" && echo \"$systemConfig\" > \"$CAIRN_ROOT/var/lib/demo/last-activation\"");
+  }
+};
+
+}  // namespace hosts

@@ -1,0 +1,270 @@
+// cairn/system/toplevel.hpp: a host's evaluated configuration becomes its toplevel: a store
+// path built by the store's derivations, in activation's layout (activation/toplevel.hpp).
+//
+//   cairn::store::store s({.root = "/tmp/cairn-demo"});
+//   auto built = cairn::system::build_toplevel(e, host_meta, s, {.jobs = 2});
+//   // built.toplevel == "/cairn/store/<hash>-cairn-system-demo-0.1"
+//
+// What goes in, read from the options the system modules declare (an option a host does not
+// declare contributes nothing):
+//   environment.etc.<name>             etc entries (text, source, mode, owner, replace)
+//   systemd.units.<name>               unit files and their <target>.wants links
+//   users.users / users.groups / users.mutableUsers
+//   system.activationScripts.<name>    scripts ordered by their deps
+//   environment.systemPackages         packages realised by the store, joined into sw/
+//   boot.loader.systemd-boot.enable    a loader entry (boot.kernel, boot.initrd, boot.kernelParams)
+// plus a copy of the running host binary as bin/switch-to-configuration, so that every
+// generation activates (and rolls back to) itself.
+//
+// The toplevel is a directory-tree derivation whose inputs are the packages and the host
+// binary: its references are scanned, so the packages live as long as the generation does, and
+// the same configuration built by the same binary gives the same path.
+#pragma once
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <iterator>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "../activation/toplevel.hpp"
+#include "../eval.hpp"
+#include "../store/builders.hpp"
+#include "../store/realise.hpp"
+#include "../store/store.hpp"
+
+namespace cairn::system {
+
+namespace fs = std::filesystem;
+
+struct build_options {
+  unsigned jobs = 1;
+  fs::path self = "/proc/self/exe";  // the program copied into the generation
+  std::function<void(std::string_view)> progress;
+};
+
+struct built_toplevel {
+  std::optional<store::store_path> path;
+  std::string toplevel;  // logical: /cairn/store/<hash>-cairn-system-<host>-<version>
+  std::vector<std::string> packages;
+};
+
+namespace detail {
+
+inline const value* member(const value& record, std::string_view name) {
+  return record.is_attrs() ? record.as_attrs().find(name) : nullptr;
+}
+inline std::string string_member(const value& record, std::string_view name, std::string fallback = {}) {
+  const value* v = member(record, name);
+  return v != nullptr && v->is_string() ? v->as_string() : fallback;
+}
+inline std::optional<std::string> optional_string(const value& record, std::string_view name) {
+  const value* v = member(record, name);
+  if (v == nullptr || !v->is_string()) return std::nullopt;
+  return v->as_string();
+}
+inline bool bool_member(const value& record, std::string_view name, bool fallback = false) {
+  const value* v = member(record, name);
+  return v != nullptr && v->is_bool() ? v->as_bool() : fallback;
+}
+inline std::optional<int> optional_int(const value& record, std::string_view name) {
+  const value* v = member(record, name);
+  if (v == nullptr || !v->is_int()) return std::nullopt;
+  return static_cast<int>(v->as_int());
+}
+inline std::vector<std::string> strings_member(const value& record, std::string_view name) {
+  std::vector<std::string> out;
+  if (const value* v = member(record, name); v != nullptr && v->is_list())
+    for (const auto& item : v->as_list())
+      if (item.is_string()) out.push_back(item.as_string());
+  return out;
+}
+
+// The value of an option if the configuration declares it.
+inline const value* read_if_declared(evaluator& e, std::string_view path) {
+  if (e.find_declaration(path) == nullptr) return nullptr;
+  return &e.read(path);
+}
+
+// An owner as environment.etc writes it: a name, or "+N" for a numeric id.
+inline void set_owner(std::string_view spec, std::string& name, int& id) {
+  if (!spec.empty() && spec[0] == '+') {
+    name.clear();
+    id = std::stoi(std::string(spec.substr(1)));
+  } else {
+    name = std::string(spec);
+  }
+}
+
+}  // namespace detail
+
+// The toplevel's contents, but for the packages (realised separately) and the program.
+inline activation::toplevel_spec toplevel_spec_of(evaluator& e, const meta& host) {
+  activation::toplevel_spec spec;
+  const value* host_name = detail::read_if_declared(e, "networking.hostName");
+  spec.host_name = host_name != nullptr && host_name->is_string() ? host_name->as_string() : std::string(host.hostname);
+  spec.system = std::string(host.system);
+  spec.state_version = std::string(host.state_version);
+  spec.label = spec.state_version.empty() ? "cairn" : spec.state_version;
+
+  if (const value* etc = detail::read_if_declared(e, "environment.etc"))
+    for (const auto& [name, entry] : etc->as_attrs()) {
+      if (!detail::bool_member(entry, "enable", true)) continue;
+      activation::etc_entry_spec f;
+      f.target = detail::string_member(entry, "target", name);
+      f.text = detail::optional_string(entry, "text");
+      f.source = detail::optional_string(entry, "source");
+      f.mode = detail::string_member(entry, "mode", "symlink");
+      detail::set_owner(detail::string_member(entry, "user", "+0"), f.user, f.uid);
+      detail::set_owner(detail::string_member(entry, "group", "+0"), f.group, f.gid);
+      f.replace = detail::bool_member(entry, "replaceExisting");
+      spec.etc.push_back(std::move(f));
+    }
+
+  if (const value* units = detail::read_if_declared(e, "systemd.units"))
+    for (const auto& [name, unit] : units->as_attrs())
+      spec.units.push_back({.name = name,
+                            .text = detail::string_member(unit, "text"),
+                            .wanted_by = detail::strings_member(unit, "wantedBy"),
+                            .masked = !detail::bool_member(unit, "enable", true),
+                            .replace = detail::bool_member(unit, "replaceExisting")});
+
+  if (const value* users = detail::read_if_declared(e, "users.users"))
+    for (const auto& [name, u] : users->as_attrs())
+      spec.users.users.push_back({.name = detail::string_member(u, "name", name),
+                                  .uid = detail::optional_int(u, "uid"),
+                                  .group = detail::string_member(u, "group"),
+                                  .extra_groups = detail::strings_member(u, "extraGroups"),
+                                  .description = detail::string_member(u, "description"),
+                                  .home = detail::string_member(u, "home", "/var/empty"),
+                                  .create_home = detail::bool_member(u, "createHome"),
+                                  .is_system_user = detail::bool_member(u, "isSystemUser"),
+                                  .shell = detail::string_member(u, "shell"),
+                                  .hashed_password = detail::optional_string(u, "hashedPassword"),
+                                  .hashed_password_file = detail::optional_string(u, "hashedPasswordFile")});
+  if (const value* groups = detail::read_if_declared(e, "users.groups"))
+    for (const auto& [name, g] : groups->as_attrs())
+      spec.users.groups.push_back({.name = detail::string_member(g, "name", name),
+                                   .gid = detail::optional_int(g, "gid"),
+                                   .members = detail::strings_member(g, "members")});
+  if (const value* mutable_users = detail::read_if_declared(e, "users.mutableUsers"))
+    spec.users.mutable_users = mutable_users->as_bool();
+
+  if (const value* scripts = detail::read_if_declared(e, "system.activationScripts"))
+    for (const auto& [name, s] : scripts->as_attrs())
+      spec.activation_scripts.push_back({.name = name,
+                                         .deps = detail::strings_member(s, "deps"),
+                                         .text = detail::string_member(s, "text"),
+                                         .supports_dry_activation = detail::bool_member(s, "supportsDryActivation")});
+
+  if (const value* loader = detail::read_if_declared(e, "boot.loader.systemd-boot.enable");
+      loader != nullptr && loader->as_bool()) {
+    activation::boot_spec boot{.title = fmt::format("cairn ({})", spec.host_name)};
+    if (const value* k = detail::read_if_declared(e, "boot.kernel"); k != nullptr && k->is_string())
+      boot.kernel = k->as_string();
+    if (const value* i = detail::read_if_declared(e, "boot.initrd"); i != nullptr && i->is_string())
+      boot.initrd = i->as_string();
+    if (const value* p = detail::read_if_declared(e, "boot.kernelParams"))
+      for (const auto& item : p->as_list()) boot.kernel_params.push_back(item.as_string());
+    spec.boot = std::move(boot);
+  }
+  return spec;
+}
+
+// The derivation that makes a package.
+inline store::drv_output package_derivation(store::store& s, const package& p) {
+  if (!p.files.empty() && !p.build.empty())
+    throw evaluation_error(fmt::format("package {} has both files and a build script; give one", p.full_name()));
+  if (!p.files.empty()) {
+    std::vector<store::builders::entry> entries;
+    for (const auto& f : p.files) entries.push_back(store::builders::entry::file(f.path, f.contents, f.executable));
+    return s.add_derivation(store::builders::directory_tree(p.full_name(), entries));
+  }
+  // The host's tools, visible read-only in the sandbox; nothing else is on the PATH.
+  if (!p.build.empty())
+    return s.add_derivation(store::builders::run_command(p.full_name(), p.build, {}, {{"PATH", "/usr/bin:/bin"}}));
+  throw evaluation_error(fmt::format("package {} has neither files nor a build script", p.full_name()));
+}
+
+// The directory written by activation's write_toplevel, as directory-tree entries; the copy of
+// the program is taken from its store path.
+inline std::vector<store::builders::entry> entries_of(const fs::path& dir, const store::store_path& program) {
+  std::vector<store::builders::entry> entries;
+  std::vector<fs::directory_entry> files{fs::recursive_directory_iterator(dir), fs::recursive_directory_iterator()};
+  std::sort(files.begin(), files.end(), [](const auto& a, const auto& b) { return a.path() < b.path(); });
+  for (const auto& f : files) {
+    auto rel = f.path().lexically_relative(dir).generic_string();  // not fs::relative: it follows links
+    auto status = f.symlink_status();
+    if (rel == "bin/switch-to-configuration") {
+      entries.push_back(store::builders::entry::copy(rel, program));
+    } else if (fs::is_symlink(status)) {
+      entries.push_back(store::builders::entry::symlink(rel, fs::read_symlink(f.path()).string()));
+    } else if (fs::is_directory(status)) {
+      entries.push_back(store::builders::entry::directory(rel));
+    } else {
+      std::ifstream in(f.path(), std::ios::binary);
+      std::string contents((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      bool executable = (status.permissions() & fs::perms::owner_exec) != fs::perms::none;
+      entries.push_back(store::builders::entry::file(rel, std::move(contents), executable));
+    }
+  }
+  return entries;
+}
+
+// Evaluates everything (assertions included: the caller prints warnings) and builds the
+// toplevel into `s`.
+inline built_toplevel build_toplevel(evaluator& e, const meta& host, store::store& s, const build_options& options = {}) {
+  e.force_all();
+  if (auto failed = failed_assertions(e); !failed.empty())
+    throw evaluation_error(cairn::detail::messages::failed_assertions(failed));
+  auto spec = toplevel_spec_of(e, host);
+
+  // Packages first: the toplevel's sw/ links into them.
+  std::vector<store::drv_output> package_drvs;
+  if (const value* packages = detail::read_if_declared(e, "environment.systemPackages"))
+    for (const auto& p : packages->as_list()) package_drvs.push_back(package_derivation(s, p.as_package()));
+  store::realise_options realise_opts{.jobs = std::max(1u, options.jobs), .progress = options.progress};
+  auto realised = store::realise(s, package_drvs, realise_opts);
+  built_toplevel out;
+  std::vector<store::builders::input> inputs;
+  for (const auto& p : realised.outputs) {
+    out.packages.push_back(s.logical(p));
+    spec.packages.push_back(s.logical(p));
+    inputs.emplace_back(p);
+  }
+
+  // The program that activates this generation: this very binary, in the store.
+  auto self = fs::canonical(options.self);
+  auto program = s.add_path(self, "cairn-host-" + spec.host_name);
+  inputs.emplace_back(program);
+  spec.store_root = s.config().root;
+  spec.switch_program = self;
+
+  // The layout written by activation, then made a derivation of the store.
+  auto scratch = fs::temp_directory_path() / fmt::format("cairn-toplevel-{}-{}", ::getpid(), spec.host_name);
+  fs::remove_all(scratch);
+  std::vector<store::builders::entry> entries;
+  try {
+    activation::write_toplevel(scratch, spec);
+    entries = entries_of(scratch, program);
+    fs::remove_all(scratch);
+  } catch (...) {
+    std::error_code ignored;
+    fs::remove_all(scratch, ignored);
+    throw;
+  }
+  auto name = fmt::format("cairn-system-{}-{}", spec.host_name, spec.label);
+  auto drv = s.add_derivation(store::builders::directory_tree(name, entries, inputs));
+  out.path = store::realise(s, std::vector<store::drv_output>{drv}, realise_opts).outputs.at(0);
+  out.toplevel = s.logical(*out.path);
+  return out;
+}
+
+}  // namespace cairn::system

@@ -1,0 +1,39 @@
+// The demo host's next generation, for the system tests: it changes everything a switch acts
+// on. sshd moves to port 2223 (restart), heartbeat beats every 5 s (reload), a greeter service
+// appears (start; stopped again by a rollback), hello goes from 1.0 to 1.1 and uptime-days (a C
+// program the store compiles) is added, bob gets an account, /etc gains a file.
+#include <cairn/host.hpp>
+
+#include <hosts/demo/demo.hpp>
+
+namespace tests {
+
+using namespace cairn::modules;
+using cairn::mk_force;
+
+constexpr cairn::package hello_1_1() {
+  auto p = cairn::packages::hello();
+  p.version = "1.1";
+  p.files[0].contents = "#!/bin/sh\necho \"Hello again from $(hostname)!\"\n";
+  return p;
+}
+
+struct demo_next {
+  static constexpr cairn::meta meta = hosts::demo::meta;
+  using imports = cairn::imports<hosts::demo>;
+
+  static constexpr void config(cairn::definitions& d) {
+    d.set(services::openssh::ports, mk_force({2223}));
+    d.set(services::heartbeat::interval, mk_force(5));
+    d.set(environment::system_packages, mk_force({hello_1_1(), cairn::packages::uptime_days()}));
+    d.set(systemd::service::description("greeter"), "Greets every boot");
+    d.set(systemd::service::wanted_by("greeter"), {"multi-user.target"});
+    d.set(systemd::service::service_config("greeter", "ExecStart"), "/bin/sleep infinity");
+    d.set(users::user::is_normal_user("bob"), true);
+    d.set(environment::etc_entry::text("demo-next"), "generation two\n");
+  }
+};
+
+}  // namespace tests
+
+CAIRN_HOST(tests::demo_next)

@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# The demo host against a real systemd: a Debian 12 root (debootstrap, cached) booted with
+# systemd-nspawn. The demo's generations are built into the container's root from outside;
+# inside it, the generations' own programs install, switch, switch again and roll back, and the
+# real tools (systemctl show, getent, ss, stat, readlink) check that what was planned happened.
+#
+#   nspawn_demo.sh DEMO DEMO-NEXT        exit 0 passed, 1 failed, 77 skipped
+set -uo pipefail
+demo=$(readlink -f "$1")
+next=$(readlink -f "$2")
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=../activation/nspawn/harness.sh
+source "$here/../activation/nspawn/harness.sh"
+
+[ "$(id -u)" -eq 0 ] || harness_skip "needs root (debootstrap, systemd-nspawn)"
+base=$(harness_build_root)
+rc=$?
+[ $rc -eq 0 ] || exit $rc
+trap harness_halt EXIT
+harness_boot "$base"
+root=$HARNESS_MERGED
+
+passed=0
+failed=0
+check() {  # DESCRIPTION EXPECTED ACTUAL
+  if [ "$2" = "$3" ]; then passed=$((passed + 1)); else
+    failed=$((failed + 1))
+    printf 'FAIL: %s\n  expected: %s\n  actual:   %s\n' "$1" "$2" "$3" >&2
+  fi
+}
+check_contains() {  # DESCRIPTION NEEDLE HAYSTACK
+  if grep -qF -- "$2" <<<"$3"; then passed=$((passed + 1)); else
+    failed=$((failed + 1))
+    printf 'FAIL: %s\n  expected to contain: %s\n  in:\n%s\n' "$1" "$2" "$3" >&2
+  fi
+}
+show() { harness_exec systemctl show -p "$2" --value "$1"; }
+listening() { harness_exec ss -ltnH "sport = :$1" | grep -q LISTEN && echo yes || echo no; }
+wait_for() {  # CMD...: up to 10 s for a condition inside the container
+  local i
+  for i in $(seq 1 50); do harness_exec "$@" >/dev/null 2>&1 && return 0; sleep 0.2; done
+  return 1
+}
+
+# The demo host's generations, built by the host binaries into the container's store.
+t1=$("$demo" build --root "$root" 2>/dev/null) || { echo "FAIL: building the demo" >&2; exit 1; }
+t2=$("$next" build --root "$root" 2>/dev/null) || { echo "FAIL: building demo-next" >&2; exit 1; }
+echo "acceptance: generation 1 = $t1, generation 2 = $t2" >&2
+program1=$t1/bin/switch-to-configuration
+program2=$t2/bin/switch-to-configuration
+
+# ---- not cairn's yet: switch refuses; install says what it takes over ------------------------------
+out=$(harness_exec "$program1" switch 2>&1)
+check "switch before install exits 1" 1 $?
+check_contains "switch before install says why" "install --root /" "$out"
+out=$(harness_exec "$program1" install --root / 2>&1)
+check "install exits 0" 0 $?
+check_contains "install says what it takes over" "cairn will manage /:" "$out"
+check "Debian's ssh.service runs before" active "$(show ssh.service ActiveState)"
+
+# ---- generation 1: the demo host -------------------------------------------------------------------
+out=$(harness_exec "$program1" switch 2>&1)
+check "switch to generation 1 exits 0" 0 $?
+check_contains "gen1: Debian's ssh.service stopped (masked)" "stopping the following units: ssh.service" "$out"
+check_contains "gen1: our units started" "starting the following units: heartbeat.service, sshd.service" "$out"
+check "gen1: ssh.service masked" masked "$(show ssh.service UnitFileState)"
+check "gen1: ssh.service inactive" inactive "$(show ssh.service ActiveState)"
+check "gen1: sshd.service active" active "$(show sshd.service ActiveState)"
+check "gen1: heartbeat.service active" active "$(show heartbeat.service ActiveState)"
+wait_for grep -q . /run/heartbeat
+check "gen1: heartbeat beats" 1 "$(harness_exec grep -c '^[0-9]*$' /run/heartbeat)"
+check "gen1: sshd listens on 2222" yes "$(listening 2222)"
+check "gen1: nothing on 22" no "$(listening 22)"
+check "gen1: alice" "alice:x:1000:100:Alice:/home/alice:/bin/bash" "$(harness_exec getent passwd alice)"
+check_contains "gen1: alice is in wheel" "alice" "$(harness_exec getent group wheel)"
+check "gen1: home" "700 alice users" "$(harness_exec stat -c '%a %U %G' /home/alice)"
+check "gen1: /etc/static" "$t1/etc" "$(harness_exec readlink /etc/static)"
+check "gen1: sshd_config through /etc/static" "/etc/static/ssh/sshd_config" "$(harness_exec readlink /etc/ssh/sshd_config)"
+check_contains "gen1: sshd_config" "Port 2222" "$(harness_exec cat /etc/ssh/sshd_config)"
+check "gen1: Debian's motd kept aside" yes "$(harness_exec test -e /etc/motd.cairn-backup && echo yes || echo no)"
+check "gen1: motd" "Welcome to demo, managed by cairn." "$(harness_exec cat /etc/motd)"
+check "gen1: authorized keys" 1 "$(harness_exec grep -c alice@laptop /etc/ssh/authorized_keys.d/alice)"
+check "gen1: the activation script ran" "$t1" "$(harness_exec cat /var/lib/demo/last-activation)"
+check "gen1: hello in the system profile" "Hello from demo!" "$(harness_exec sh -c '/run/current-system/sw/bin/hello' 2>/dev/null | sed 's/from .*!/from demo!/')"
+check "gen1: current-system" "$t1" "$(harness_exec readlink /run/current-system)"
+check "gen1: profile" "system-1-link" "$(harness_exec readlink /cairn/var/profiles/system)"
+
+# ---- generation 2: restart, reload, start --------------------------------------------------------------
+sshd_pid=$(show sshd.service MainPID)
+heartbeat_pid=$(show heartbeat.service MainPID)
+out=$(harness_exec "$program2" switch 2>&1)
+check "switch to generation 2 exits 0" 0 $?
+check_contains "gen2: restarts" "restarting the following units: sshd.service" "$out"
+check_contains "gen2: reloads" "reloading the following units: heartbeat.service" "$out"
+check_contains "gen2: starts" "starting the following units: greeter.service" "$out"
+[ "$(show sshd.service MainPID)" != "$sshd_pid" ] && check "gen2: sshd restarted" 1 1 || check "gen2: sshd restarted" "a new pid" "$sshd_pid"
+check "gen2: sshd listens on 2223" yes "$(listening 2223)"
+check "gen2: sshd no longer on 2222" no "$(listening 2222)"
+check "gen2: heartbeat reloaded, not restarted" "$heartbeat_pid" "$(show heartbeat.service MainPID)"
+wait_for grep -q reloaded /run/heartbeat.reloads
+check "gen2: heartbeat's ExecReload ran" reloaded "$(harness_exec cat /run/heartbeat.reloads)"
+check_contains "gen2: heartbeat.conf" "interval=5" "$(harness_exec cat /etc/heartbeat.conf)"
+check "gen2: greeter started" active "$(show greeter.service ActiveState)"
+check "gen2: bob" "bob:x:1001:100::/home/bob:/bin/bash" "$(harness_exec getent passwd bob)"
+check "gen2: the compiled package runs" 1 "$(harness_exec /run/current-system/sw/bin/uptime-days | grep -c '^up ')"
+check "gen2: profile" "system-2-link" "$(harness_exec readlink /cairn/var/profiles/system)"
+
+# ---- rollback: generation 1 again, by its own program ------------------------------------------------
+out=$(harness_exec "$program2" rollback --root / 2>&1)
+check "rollback exits 0" 0 $?
+check_contains "rollback: profile" "switching profile from version 2 to 1" "$out"
+check_contains "rollback: stops greeter" "stopping the following units: greeter.service" "$out"
+check "rollback: greeter stopped" inactive "$(show greeter.service ActiveState)"
+check "rollback: sshd back on 2222" yes "$(listening 2222)"
+check "rollback: heartbeat reloaded again" 2 "$(harness_exec grep -c reloaded /run/heartbeat.reloads)"
+check "rollback: bob gone (cairn created him)" "" "$(harness_exec getent passwd bob)"
+check "rollback: current-system" "$t1" "$(harness_exec readlink /run/current-system)"
+check "rollback: profile" "system-1-link" "$(harness_exec readlink /cairn/var/profiles/system)"
+check "rollback: /etc/static" "$t1/etc" "$(harness_exec readlink /etc/static)"
+check "rollback: system state" running "$(harness_exec systemctl is-system-running 2>/dev/null || true)"
+
+echo "acceptance (demo host): $passed checks passed, $failed failed" >&2
+[ "$failed" -eq 0 ]

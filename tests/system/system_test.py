@@ -1,0 +1,216 @@
+#!/usr/bin/env python3
+"""The demo host binary end to end in temporary roots: build, switch, generations, diff,
+rollback, switch --generation, delete-generations, gc, dry-activate, errors."""
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+
+DEMO, NEXT = sys.argv[1:3]
+
+
+def run(binary, *args):
+    p = subprocess.run([binary, *args], capture_output=True, text=True, timeout=300)
+    return p.returncode, p.stdout, p.stderr
+
+
+def tree_digest(root):
+    """Every path under root with its type, mode, owner, and contents or link target."""
+    h = hashlib.sha256()
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames.sort()
+        for name in sorted(dirnames + filenames):
+            path = os.path.join(dirpath, name)
+            st = os.lstat(path)
+            h.update(f"{os.path.relpath(path, root)} {st.st_mode:o} {st.st_uid} {st.st_gid}\n".encode())
+            if os.path.islink(path):
+                h.update(os.readlink(path).encode())
+            elif os.path.isfile(path):
+                with open(path, "rb") as f:
+                    h.update(f.read())
+    return h.hexdigest()
+
+
+class System(unittest.TestCase):
+    def setUp(self):
+        self.root = tempfile.mkdtemp(prefix="cairn-system-test-")
+
+    def tearDown(self):
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def path(self, p):
+        return os.path.join(self.root, p.lstrip("/"))
+
+    def resolve(self, p):
+        """p inside the root, following symlinks as if the root were / (absolute links re-rooted)."""
+        parts, seen = [x for x in p.split("/") if x], 0
+        resolved = ""
+        while parts:
+            resolved += "/" + parts.pop(0)
+            real = self.path(resolved)
+            if os.path.islink(real):
+                seen += 1
+                self.assertLess(seen, 40, f"symlink loop at {p}")
+                target = os.readlink(real)
+                base = "" if target.startswith("/") else os.path.dirname(resolved)
+                parts = [x for x in (base + "/" + target).split("/") if x] + parts
+                resolved = ""
+        return self.path(resolved)
+
+    def read_link(self, p):
+        return os.readlink(self.path(p))
+
+    def read(self, p):
+        with open(self.resolve(p)) as f:
+            return f.read()
+
+    def switch(self, binary, *extra):
+        code, out, err = run(binary, "switch", "--root", self.root, *extra)
+        self.assertEqual(code, 0, err)
+        return err
+
+    def current_generation(self):
+        return int(re.search(r"system-(\d+)-link", os.readlink(self.path("/cairn/var/profiles/system"))).group(1))
+
+    def test_build_is_reproducible_and_lays_out_the_toplevel(self):
+        code, out1, err = run(DEMO, "build", "--root", self.root)
+        self.assertEqual(code, 0, err)
+        code, out2, _ = run(DEMO, "build", "--root", self.root)
+        toplevel = out1.strip()
+        self.assertEqual(toplevel, out2.strip())
+        self.assertRegex(toplevel, r"^/cairn/store/[0-9a-z]{32}-cairn-system-demo-0\.1$")
+        top = self.path(toplevel)
+        for f in ["cairn-toplevel.json", "etc.json", "users-groups.json", "activation-scripts.json",
+                  "bin/switch-to-configuration", "etc/ssh/sshd_config", "etc/systemd/system/sshd.service",
+                  "sw/bin/hello"]:
+            self.assertTrue(os.path.lexists(os.path.join(top, f)), f)
+        self.assertTrue(os.access(os.path.join(top, "bin/switch-to-configuration"), os.X_OK))
+        self.assertIn("Port 2222\n", self.read(toplevel + "/etc/ssh/sshd_config"))
+        # The package is a separate store path that the toplevel refers to.
+        self.assertRegex(os.readlink(os.path.join(top, "sw/bin/hello")),
+                         r"^/cairn/store/[0-9a-z]{32}-hello-1\.0/bin/hello$")
+        # Nothing was activated by a build.
+        self.assertFalse(os.path.lexists(self.path("/etc")))
+
+    def test_switch_then_next_generation_then_rollback(self):
+        err = self.switch(DEMO)
+        self.assertIn("first generation on", err)
+        self.assertIn("would start the following units: heartbeat.service, sshd.service", err)
+        self.assertEqual(self.current_generation(), 1)
+        # /etc through /etc/static
+        static = os.readlink(self.path("/etc/static"))
+        self.assertRegex(static, r"^/cairn/store/[0-9a-z]{32}-cairn-system-demo-0\.1/etc$")
+        self.assertEqual(os.readlink(self.path("/etc/hosts")), "/etc/static/hosts")
+        self.assertIn("127.0.1.1 demo\n10.0.0.2 build-server\n", self.read(static + "/hosts"))
+        self.assertIn("Port 2222\n", self.read(static + "/ssh/sshd_config"))
+        self.assertEqual(os.readlink(self.path("/etc/systemd/system/multi-user.target.wants/sshd.service")),
+                         "/etc/static/systemd/system/multi-user.target.wants/sshd.service")
+        self.assertEqual(self.read("/etc/motd"), "Welcome to demo, managed by cairn.\n")
+        self.assertEqual(self.read("/var/lib/demo/last-activation"), self.read_link("/run/current-system") + "\n")
+        # accounts
+        passwd = self.read("/etc/passwd")
+        self.assertIn("alice:x:1000:100:Alice:/home/alice:/bin/bash\n", passwd)
+        self.assertIn("sshd:x:999:", passwd)
+        self.assertRegex(self.read("/etc/group"), r"(?m)^wheel:x:\d+:alice$")
+        self.assertEqual(os.stat(self.path("/etc/shadow")).st_mode & 0o777, 0o640)
+        self.assertTrue(os.path.isdir(self.path("/home/alice")))
+        gen1 = os.readlink(self.path("/run/current-system"))
+
+        # Generation 2: what changed is printed before activating, and planned as NixOS plans it.
+        err = self.switch(NEXT)
+        self.assertIn(f"<<< {gen1} (generation 1)", err)
+        self.assertIn("[A+] uptime-days 1.0", err)
+        self.assertIn("[C*] hello 1.0 -> 1.1", err)
+        self.assertIn("  ~ /etc/ssh/sshd_config", err)
+        self.assertIn("  + greeter.service", err)
+        self.assertIn("would reload the following units: heartbeat.service", err)
+        self.assertIn("would restart the following units: sshd.service", err)
+        self.assertIn("would start the following units: greeter.service", err)
+        self.assertEqual(self.current_generation(), 2)
+        self.assertIn("Port 2223\n", self.read("/etc/ssh/sshd_config"))
+        self.assertIn("bob:x:1001:", self.read("/etc/passwd"))
+        gen2 = os.readlink(self.path("/run/current-system"))
+        # The C program the store compiled runs.
+        uptime = self.resolve(gen2 + "/sw/bin/uptime-days")
+        self.assertRegex(subprocess.run([uptime], capture_output=True, text=True).stdout, r"^up [0-9.]+ days\n$")
+
+        code, out, _ = run(DEMO, "list-generations", "--root", self.root)
+        self.assertEqual(code, 0)
+        self.assertRegex(out, r"(?m)^ +1 +\S+ \S+ +" + re.escape(gen1) + r" *$")
+        self.assertRegex(out, r"(?m)^ +2 +\S+ \S+ +" + re.escape(gen2) + r" +\(current\)$")
+
+        code, out, _ = run(DEMO, "diff", "--root", self.root)
+        self.assertEqual(code, 0)
+        self.assertIn("[C*] hello 1.0 -> 1.1", out)
+        self.assertIn(f"{gen1} -> {gen2}", out)
+
+        # Rollback: generation 1 again, by generation 1's own program.
+        code, _, err = run(DEMO, "rollback", "--root", self.root)
+        self.assertEqual(code, 0, err)
+        self.assertIn("would stop the following units: greeter.service", err)
+        self.assertEqual(self.current_generation(), 1)
+        self.assertEqual(os.readlink(self.path("/run/current-system")), gen1)
+        self.assertIn("Port 2222\n", self.read("/etc/ssh/sshd_config"))
+        self.assertFalse(os.path.lexists(self.path("/etc/demo-next")))
+
+        # And forward to an existing generation.
+        code, _, err = run(DEMO, "switch", "--generation", "2", "--root", self.root)
+        self.assertEqual(code, 0, err)
+        self.assertEqual(self.current_generation(), 2)
+
+        # Deleting generation 1 lets gc collect what only it used.
+        code, _, err = run(DEMO, "delete-generations", "1", "--root", self.root)
+        self.assertEqual(code, 0, err)
+        shutil.rmtree(self.path("/cairn/var/gcroots"), ignore_errors=True)  # the builds' roots
+        code, out, err = run(DEMO, "gc", "--root", self.root)
+        self.assertEqual(code, 0, err)
+        self.assertRegex(out, r"^[1-9]\d* store paths deleted, ")
+        self.assertFalse(os.path.lexists(self.path(gen1)))
+        self.assertTrue(os.path.isdir(self.path(gen2)))
+        self.assertTrue(os.path.lexists(self.path(os.readlink(os.path.join(self.path(gen2), "sw/bin/uptime-days")))))
+
+    def test_same_configuration_makes_no_new_generation(self):
+        self.switch(DEMO)
+        self.switch(DEMO)
+        self.assertEqual(self.current_generation(), 1)
+
+    def test_dry_activate_changes_nothing(self):
+        self.switch(DEMO)
+        before = tree_digest(os.path.join(self.root, "etc")) + tree_digest(os.path.join(self.root, "run"))
+        code, _, err = run(NEXT, "dry-activate", "--root", self.root)
+        self.assertEqual(code, 0, err)
+        self.assertIn("would restart the following units: sshd.service", err)
+        after = tree_digest(os.path.join(self.root, "etc")) + tree_digest(os.path.join(self.root, "run"))
+        self.assertEqual(before, after)
+        self.assertEqual(self.current_generation(), 1)
+
+    def test_boot_makes_the_default_without_activating(self):
+        self.switch(DEMO)
+        code, _, err = run(NEXT, "boot", "--root", self.root)
+        self.assertEqual(code, 0, err)
+        self.assertEqual(self.current_generation(), 2)
+        self.assertIn("Port 2222\n", self.read("/etc/ssh/sshd_config"))  # still generation 1's
+
+    def test_test_activates_without_a_generation(self):
+        self.switch(DEMO)
+        code, _, err = run(NEXT, "test", "--root", self.root)
+        self.assertEqual(code, 0, err)
+        self.assertEqual(self.current_generation(), 1)
+        self.assertIn("Port 2223\n", self.read("/etc/ssh/sshd_config"))
+
+    def test_errors(self):
+        code, _, err = run(DEMO, "rollback", "--root", self.root)
+        self.assertEqual(code, 1)
+        self.assertIn("error:", err)
+        code, _, _ = run(DEMO, "switch", "--root")
+        self.assertEqual(code, 2)
+        code, _, _ = run(DEMO, "switch", "--generation", "seven", "--root", self.root)
+        self.assertEqual(code, 2)
+
+
+if __name__ == "__main__":
+    unittest.main(argv=[sys.argv[0]], verbosity=2)
