@@ -1031,9 +1031,16 @@ class evaluator final : private detail::registrar, private detail::reader {
       case type_kind::boolean:
       case type_kind::integer:
       case type_kind::floating:
-      case type_kind::string:
       case type_kind::enumeration:
       case type_kind::path: return merge_equal(loc, type, defs, owner);
+      case type_kind::string: {
+        value merged = merge_equal(loc, type, defs, owner);
+        // singleLineStr allows one trailing newline and drops it (lib.removeSuffix "\n").
+        if (type.rule != string_rule::single_line || !merged.is_string()) return merged;
+        const auto& text = merged.as_string();
+        if (text.empty() || text.back() != '\n') return merged;
+        return value(std::string_view(text).substr(0, text.size() - 1));
+      }
       case type_kind::package: {
         if (!check_all(loc, type, defs, owner, false)) return {};
         if (defs.size() > 1) return unique_error(loc, defs, owner);
@@ -1052,6 +1059,8 @@ class evaluator final : private detail::registrar, private detail::reader {
       case type_kind::attrs_of:
       case type_kind::anything: return merge_attrs(loc, type, defs, owner);
       case type_kind::null_or: {
+        // v1: every definition checked against `null or <t>` before anything merges.
+        if (!check_all(loc, type, defs, owner, false)) return {};
         std::size_t nulls = 0;
         for (const auto& r : defs) {
           const value* v = force_ref(r, owner);
@@ -1080,6 +1089,8 @@ class evaluator final : private detail::registrar, private detail::reader {
         return {};
       }
       case type_kind::unique:
+        // v1: checked with the element's check (and description) before counting definitions.
+        if (!check_all(loc, type, defs, owner, false)) return {};
         if (defs.size() != 1) return unique_error(loc, defs, owner);
         return merge_values(loc, *type.elem, defs, owner);
       case type_kind::submodule:
