@@ -641,17 +641,18 @@ class evaluator final : private detail::registrar, private detail::reader {
       return fail("The option `" + std::string(o.path) + "' defined at " + where_of(where) +
                   " is not a field of `" + detail::show_option(container) + "', whose instances each() configures.");
     std::size_t start = container.size() + (scope.name.empty() ? 0 : 1);
-    std::uint32_t t = scope.fields;
+    std::uint32_t t = scope.fields;  // a plain submodule's node holds its own declaration
     std::size_t i = start;
     std::string key;
-    for (; i < path.size() && tries_[t].declaration < 0; ++i) {
+    while (i < path.size()) {
       auto next = tries_[t].child(path[i]);
       if (next == 0) break;
       if (!key.empty()) key += ".";
-      key += path[i];
+      key += path[i++];
       t = next;
+      if (tries_[t].declaration >= 0) break;
     }
-    if (tries_[t].declaration < 0)
+    if (key.empty() || tries_[t].declaration < 0)
       return fail(detail::messages::does_not_exist(detail::show_option(path), {shown{where_of(where), std::nullopt}},
                                                    {}, false, {}));
     auto entry = detail::box<detail::def_entry>::make();
@@ -761,10 +762,12 @@ class evaluator final : private detail::registrar, private detail::reader {
     if (scope == nullptr) return r;
     prepare(*scope);
     if (failed()) return r;
+    // The fields' trie node of a plain submodule holds the submodule's own declaration: look
+    // at declarations below it only.
     std::uint32_t t = scope->fields;
     std::string key;
     std::size_t i = used;
-    for (; i < rest.size() && tries_[t].declaration < 0; ++i) {
+    while (i < rest.size()) {
       auto next = tries_[t].child(rest[i]);
       if (next == 0) {
         std::vector<std::string> prefix = n.loc;
@@ -773,10 +776,11 @@ class evaluator final : private detail::registrar, private detail::reader {
         return r;
       }
       if (!key.empty()) key += ".";
-      key += rest[i];
+      key += rest[i++];
       t = next;
+      if (tries_[t].declaration >= 0) break;
     }
-    if (tries_[t].declaration < 0) {  // a set of fields: users.users.alice.openssh
+    if (key.empty() || tries_[t].declaration < 0) {  // a set of fields: users.users.alice.openssh
       r.scope = scope;
       r.fields = t;
       r.key_prefix = key;
