@@ -185,8 +185,9 @@ struct loc_ref {
 };
 
 struct unmatched_definition {
-  std::vector<std::string> loc;  // up to the first segment that matches nothing
-  std::uint32_t trie = 0;        // where the match failed, for suggestions
+  std::vector<std::string> loc;    // up to the first segment that matches nothing
+  std::vector<std::string> below;  // the rest of the definition's path
+  std::uint32_t trie = 0;          // where the match failed, for suggestions
   def_ref ref;
   const option_base* option = nullptr;
 };
@@ -605,6 +606,7 @@ class evaluator final : private detail::registrar, private detail::reader {
       entry->node = std::move(leaf);
       detail::unmatched_definition u;
       u.loc.assign(path->begin(), path->begin() + static_cast<std::ptrdiff_t>(std::min(i + 1, path->size())));
+      u.below.assign(path->begin() + static_cast<std::ptrdiff_t>(u.loc.size()), path->end());
       u.trie = t;
       u.option = &o;
       entries_.push_back(std::move(entry));
@@ -652,9 +654,23 @@ class evaluator final : private detail::registrar, private detail::reader {
       t = next;
       if (tries_[t].declaration >= 0) break;
     }
-    if (key.empty() || tries_[t].declaration < 0)
-      return fail(detail::messages::does_not_exist(detail::show_option(path), {shown{where_of(where), std::nullopt}},
-                                                   {}, false, {}));
+    if (key.empty() || tries_[t].declaration < 0) {
+      // NixOS reports the first segment that matches nothing, with the value defined below it.
+      std::size_t matched = std::min(i + 1, path.size());
+      std::vector<std::string> loc(path.begin(), path.begin() + static_cast<std::ptrdiff_t>(matched));
+      std::vector<std::string> suggestions;
+      if (i < path.size())
+        for (auto& c : detail::closest(path[i], tries_[t].names)) {
+          auto sl = std::vector<std::string>(path.begin(), path.begin() + static_cast<std::ptrdiff_t>(i));
+          sl.push_back(c);
+          suggestions.push_back(detail::show_option(sl));
+        }
+      std::string not_imported;
+      if (declaration_index_.find(o.path) == nullptr) not_imported = where_of(o);
+      return fail(detail::messages::does_not_exist(
+          detail::show_option(loc), {shown{where_of(where), display_below(leaf, path, matched)}}, suggestions, false,
+          not_imported));
+    }
     auto entry = detail::box<detail::def_entry>::make();
     entry->where = where;
     entry->scope = &scope;
@@ -677,7 +693,8 @@ class evaluator final : private detail::registrar, private detail::reader {
     std::string not_imported;
     bool declared_nowhere = declaration_index_.find(u.option->path) == nullptr;
     if (declared_nowhere) not_imported = where_of(*u.option);
-    fail(detail::messages::does_not_exist(detail::show_option(u.loc), {show(u.ref)}, suggestions,
+    shown definition{where_of(u.ref.entry->where), display_below(*u.ref.node, u.below, 0)};
+    fail(detail::messages::does_not_exist(detail::show_option(u.loc), {definition}, suggestions,
                                           declarations_.empty(), not_imported));
   }
 
@@ -1543,6 +1560,20 @@ class evaluator final : private detail::registrar, private detail::reader {
       case def_node::kind::condition: return display(n.children[0]);
       default: return std::nullopt;
     }
+  }
+
+  // The value an unmatched definition has at the first segment that matches nothing: its own
+  // value nested below the rest of its path (`sea.enable = true` shows `{ enable = true; }`).
+  constexpr std::optional<value> display_below(const def_node& leaf, const std::vector<std::string>& path,
+                                               std::size_t from) const {
+    auto v = display(leaf);
+    if (!v) return v;
+    for (std::size_t k = path.size(); k-- > from;) {
+      attrs a;
+      a.set(path[k], std::move(*v));
+      v = value(std::move(a));
+    }
+    return v;
   }
 
   constexpr shown show(const def_ref& r, node* owner = nullptr) {
