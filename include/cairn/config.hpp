@@ -9,6 +9,7 @@
 
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "detail/definition.hpp"
@@ -23,11 +24,11 @@ class config {
   // The value of an option (at a bound location for submodule fields and attrs_of entries).
   template <fixed_string P, class T>
   constexpr typename T::value_type operator[](const option<P, T>& o) const {
-    return T::from_value(reader_->read(o, {}, 0, scope_));
+    return typed<T>(reader_->read(o, {}, 0, scope_));
   }
   template <fixed_string P, class T>
   constexpr typename T::value_type operator[](const target<P, T>& t) const {
-    return T::from_value(reader_->read(*t.option, t.names, t.bound_placeholders, scope_));
+    return typed<T>(reader_->read(*t.option, t.names, t.bound_placeholders, scope_));
   }
 
   // The dynamic value, e.g. to print or to hand to a renderer of generic values.
@@ -51,6 +52,15 @@ class config {
   constexpr const cairn::meta& meta() const { return reader_->host_meta(); }
 
  private:
+  // In constant evaluation a failed read (a cycle, a conflict) is recorded and returns an empty
+  // value: give the module code a value of its type so the recorded error is the one reported,
+  // not a bad_variant_access. At run time the read has thrown already.
+  template <class T>
+  constexpr typename T::value_type typed(const value& v) const {
+    if (std::is_constant_evaluated() && reader_->failed()) return typename T::value_type{};
+    return T::from_value(v);
+  }
+
   detail::reader* reader_;
   const detail::instance_scope* scope_;
 };

@@ -221,7 +221,7 @@ class evaluator final : private detail::registrar, private detail::reader {
 
   // The first error, when evaluating at compile time (at run time errors are thrown).
   constexpr const std::optional<std::string>& first_error() const { return error_; }
-  constexpr bool failed() const { return error_.has_value(); }
+  constexpr bool failed() const override { return error_.has_value(); }
 
   // The value at a concrete path: "services.openssh.port", users.users.alice.uid as
   // {"users", "users", "alice", "uid"}.
