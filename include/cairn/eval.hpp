@@ -1036,9 +1036,13 @@ class evaluator final : private detail::registrar, private detail::reader {
     if (r.plain != nullptr) return r.plain;
     if (r.node->type == def_node::kind::plain) return &r.node->plain;
     if (r.node->type == def_node::kind::thunk) {
+      // Checking, merging and showing a definition each ask for its value: compute it once.
+      if (r.node->forced != nullptr) return r.node->forced;
       value v = callables_[r.node->callable]->call(cairn::config(*this, r.entry->scope));
       owner.forced.push_back(detail::box<value>::make(std::move(v)));
-      return owner.forced.back().get();
+      // The node is the evaluator's own (registered definitions are never const objects).
+      const_cast<def_node*>(r.node)->forced = owner.forced.back().get();
+      return r.node->forced;
     }
     return nullptr;
   }
