@@ -486,14 +486,19 @@ class evaluator final : private detail::registrar, private detail::reader {
       if (t == 0 || tries_[t].declaration < 0) continue;
       const auto& c = *declarations_[tries_[t].declaration];
       if (c.top_node < 0) continue;
+      auto below = t;
       if (c.type->kind == type_kind::attrs_of) {
         if (i >= d->loc.size() || !is_placeholder(d->loc[i])) continue;
+        below = tries_[below].placeholder;
         ++i;
       }
+      // Only fields of this instance itself: not those of a submodule nested in it
+      // (machines.<name>.network.address lives in the instance of machines.<name>.network).
       std::string key;
       bool simple = true;
       for (; i < d->loc.size(); ++i) {
-        simple = simple && !is_placeholder(d->loc[i]);
+        below = next_in_pattern(below, d->loc[i]);
+        simple = simple && !is_placeholder(d->loc[i]) && (i + 1 == d->loc.size() || tries_[below].declaration < 0);
         if (!key.empty()) key += ".";
         key += d->loc[i];
       }
