@@ -1186,10 +1186,14 @@ class evaluator final : private detail::registrar, private detail::reader {
     if (!check_all(loc, type, defs, owner, true)) return {};
     list out;
     const auto& elem = *type.elem;
+    // Scalars whose single definition merges to itself are checked in place; single-line
+    // strings still drop their trailing newline in their merge.
+    const bool in_place = is_scalar(elem) && elem.kind != type_kind::separated_string &&
+                          !(elem.kind == type_kind::string && elem.rule == string_rule::single_line);
     for (std::size_t n = 0; n < defs.size(); ++n) {
       const auto& items = force_ref(defs[n], owner)->as_list();
       for (std::size_t m = 0; m < items.size(); ++m) {
-        if (is_scalar(elem) && elem.kind != type_kind::separated_string) {
+        if (in_place) {
           if (!check_head(elem, items[m])) {
             fail(detail::messages::not_of_type(detail::loc_ref{nullptr, &loc, {}, n + 1, m + 1}.shown(), describe(elem),
                                                {shown{where_of(defs[n].entry->where), items[m]}}, false));
