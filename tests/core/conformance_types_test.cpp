@@ -117,12 +117,16 @@ struct bounds_inclusive {
 inline constexpr option<"nonEmpty", types::non_empty_str> non_empty{};
 inline constexpr option<"singleLine", types::single_line_str> single_line{};
 inline constexpr option<"multiLine", types::single_line_str> multi_line{};
+inline constexpr option<"keys", types::list_of<types::single_line_str>> keys{};
+inline constexpr option<"keyed", types::attrs_of<types::single_line_str>> keyed{};
 struct strings {
-  static constexpr auto options = declare(non_empty, single_line, multi_line);
+  static constexpr auto options = declare(non_empty, single_line, multi_line, keys, keyed);
   static constexpr void config(definitions& d) {
     d.set(non_empty, " \t\n");
     d.set(single_line, "abc\n");
     d.set(multi_line, "a\nb");
+    d.set(keys, {"ssh-ed25519 AAAA alice\n", "ssh-ed25519 BBBB bob"});
+    d.set(keyed("alice"), "ssh-ed25519 AAAA alice\n");
   }
 };
 
@@ -290,6 +294,12 @@ TEST(ConformanceTypes, NonEmptyStringRejectsWhitespaceOnly) {
 TEST(ConformanceTypes, SingleLineStringDropsOneTrailingNewline) {
   evaluation<ct::strings> t;
   EXPECT_EQ(t["singleLine"].as_string(), "abc");
+}
+
+TEST(ConformanceTypes, SingleLineStringsInContainersDropTheirTrailingNewlineToo) {
+  evaluation<ct::strings> t;
+  EXPECT_EQ(t.json("keys"), R"(["ssh-ed25519 AAAA alice","ssh-ed25519 BBBB bob"])");
+  EXPECT_EQ(t.json("keyed"), R"({"alice":"ssh-ed25519 AAAA alice"})");
 }
 
 TEST(ConformanceTypes, SingleLineStringRejectsInnerNewlines) {
