@@ -41,10 +41,11 @@ template <class Host>
 constexpr std::string compile_time_evaluation() {
   evaluator e(module_info_of<Host>(), meta_of<Host>());
   if (!e.failed()) e.force_all();
+  std::string message = e.first_error().value_or("");
   if (!e.failed())
-    if (auto failed = failed_assertions(e); !failed.empty()) return messages::failed_assertions(failed);
+    if (auto failed = failed_assertions(e); !failed.empty()) message = messages::failed_assertions(failed);
   // Diagnostics print template arguments on one line.
-  return replace_all(e.first_error().value_or(""), "\n", " | ");
+  return replace_all(message, "\n", " | ");
 }
 
 template <class Host>

@@ -9,7 +9,6 @@
 
 #include <string>
 #include <string_view>
-#include <type_traits>
 #include <vector>
 
 #include "detail/definition.hpp"
@@ -24,11 +23,15 @@ class config {
   // The value of an option (at a bound location for submodule fields and attrs_of entries).
   template <fixed_string P, class T>
   constexpr typename T::value_type operator[](const option<P, T>& o) const {
-    return typed<T>(reader_->read(o, {}, 0, scope_));
+    const value& v = reader_->read(o, {}, 0, scope_);
+    if (reader_->evaluation_failed()) return {};
+    return T::from_value(v);
   }
   template <fixed_string P, class T>
   constexpr typename T::value_type operator[](const target<P, T>& t) const {
-    return typed<T>(reader_->read(*t.option, t.names, t.bound_placeholders, scope_));
+    const value& v = reader_->read(*t.option, t.names, t.bound_placeholders, scope_);
+    if (reader_->evaluation_failed()) return {};
+    return T::from_value(v);
   }
 
   // The dynamic value, e.g. to print or to hand to a renderer of generic values.
@@ -37,6 +40,9 @@ class config {
     if constexpr (requires { o.option; }) return reader_->read(*o.option, o.names, o.bound_placeholders, scope_);
     else return reader_->read(o, {}, 0, scope_);
   }
+
+  // True once an evaluation error was recorded (compile time only; at run time it is thrown).
+  constexpr bool failed() const { return reader_->evaluation_failed(); }
 
   // The attribute names of an attrs_of option, in byte order; for attrs_of<submodule> the
   // instance names, computed without evaluating any instance.
@@ -52,15 +58,6 @@ class config {
   constexpr const cairn::meta& meta() const { return reader_->host_meta(); }
 
  private:
-  // In constant evaluation a failed read (a cycle, a conflict) is recorded and returns an empty
-  // value: give the module code a value of its type so the recorded error is the one reported,
-  // not a bad_variant_access. At run time the read has thrown already.
-  template <class T>
-  constexpr typename T::value_type typed(const value& v) const {
-    if (std::is_constant_evaluated() && reader_->failed()) return typename T::value_type{};
-    return T::from_value(v);
-  }
-
   detail::reader* reader_;
   const detail::instance_scope* scope_;
 };

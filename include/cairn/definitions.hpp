@@ -192,6 +192,16 @@ class definitions {
 
   constexpr const cairn::meta& meta() const { return registrar_->host_meta(); }
 
+  // There is no config to read yet: reading it here would be NixOS's "infinite recursion".
+  template <class Option>
+  constexpr auto operator[](const Option&) const {  // deduced: `auto x = d[o]` stops here first
+    static_assert(sizeof(Option) == 0,
+                  "cairn: the config cannot be read while definitions are registered (NixOS: infinite "
+                  "recursion); read it in a function of the config: d.set(x, [](const cairn::config& c) "
+                  "{ return c[y]; })");
+    return 0;
+  }
+
  protected:
   template <fixed_string P, class T, class V>
   constexpr void define_at_root(const option_base& o, const std::vector<std::string>& names, std::uint8_t bound,
@@ -203,8 +213,8 @@ class definitions {
   template <fixed_string P, class T, class V>
   constexpr void define_checked(const option_base& o, const std::vector<std::string>& names, std::uint8_t bound, V&& v,
                                 const std::source_location& where) {
-    if constexpr (!detail::definable<T, detail::bare<V>>::value) {
-      detail::report_wrong<P, T, detail::bare<V>>::now();
+    if constexpr (!detail::definable<T, std::decay_t<V>>::value) {
+      detail::report_wrong<P, T, std::decay_t<V>>::now();
     } else {
       for (auto id : conditions_)
         if (id == never) return;  // d.when(false): contributes nothing, not even a priority

@@ -38,6 +38,9 @@
 
 namespace cairn {
 
+struct layer;
+struct located_value;
+
 class evaluation_error : public std::runtime_error {
  public:
   explicit evaluation_error(const std::string& message) : std::runtime_error(message), message_(message) {}
@@ -197,23 +200,12 @@ struct unmatched_definition {
 class evaluator final : private detail::registrar, private detail::reader {
  public:
   constexpr evaluator(const module_info& root, const meta& host) : meta_(host) {
-    tries_.emplace_back();  // the root
-    collect_modules(root);
-    for (auto it = modules_.rbegin(); it != modules_.rend(); ++it) fold_order_.push_back(*it);
-    for (const auto* m : fold_order_)
-      for (const auto* o : m->options) declare(*o, m);
-    if (failed()) return;
-    check_nesting();
-    if (failed()) return;
-    index_fields();
-    for (const auto* m : fold_order_) {
-      if (m->config == nullptr) continue;
-      definitions d(*this, m);
-      m->config(d);
-      if (failed()) return;
-    }
-    if (!unmatched_.empty()) report_unmatched(unmatched_.front());
+    set_up(root);
+    register_modules(no_layers{});
   }
+
+  // With definitions read at run time (layer.hpp): applied as modules listed after the host.
+  evaluator(const module_info& root, const meta& host, std::span<const layer> layers);
 
   evaluator(const evaluator&) = delete;
   evaluator& operator=(const evaluator&) = delete;
@@ -221,7 +213,7 @@ class evaluator final : private detail::registrar, private detail::reader {
 
   // The first error, when evaluating at compile time (at run time errors are thrown).
   constexpr const std::optional<std::string>& first_error() const { return error_; }
-  constexpr bool failed() const override { return error_.has_value(); }
+  constexpr bool failed() const { return error_.has_value(); }
 
   // The value at a concrete path: "services.openssh.port", users.users.alice.uid as
   // {"users", "users", "alice", "uid"}.
@@ -278,6 +270,45 @@ class evaluator final : private detail::registrar, private detail::reader {
   using instance_scope = detail::instance_scope;
   using shown = detail::messages::shown_definition;
 
+  // ---- set-up ---------------------------------------------------------------------------
+
+  constexpr void set_up(const module_info& root) {
+    tries_.emplace_back();  // the root
+    collect_modules(root);
+    for (auto it = modules_.rbegin(); it != modules_.rend(); ++it) fold_order_.push_back(*it);
+    for (const auto* m : fold_order_)
+      for (const auto* o : m->options) declare(*o, m);
+    if (failed()) return;
+    check_nesting();
+    if (failed()) return;
+    index_fields();
+  }
+
+  // Every module's definitions, in NixOS's order; run-time layers come as top-level modules
+  // after the host: reversed, just before the host's own definitions.
+  struct no_layers {
+    static constexpr std::size_t size() { return 0; }
+    constexpr const layer& operator[](std::size_t) const;  // never called
+  };
+  template <class Layers>
+  constexpr void register_modules(const Layers& layers) {
+    if (failed()) return;
+    for (std::size_t i = 0; i < fold_order_.size(); ++i) {
+      const auto* m = fold_order_[i];
+      if (i + 1 == fold_order_.size())
+        for (auto l = layers.size(); l-- > 0;) register_layer(layers[l]);
+      if (m->config == nullptr) continue;
+      definitions d(*this, m);
+      m->config(d);
+      if (failed()) return;
+    }
+    if (!unmatched_.empty()) report_unmatched(unmatched_.front());
+  }
+
+  void register_layer(const layer& l);
+  void register_layer_value(const located_value& v, std::uint32_t t, std::vector<std::string>& path,
+                            std::string_view file, std::int32_t priority, bool inside_instance);
+
   // ---- errors ---------------------------------------------------------------------------
 
   constexpr void fail(const std::string& message) {
@@ -317,10 +348,10 @@ class evaluator final : private detail::registrar, private detail::reader {
   // ---- declarations ----------------------------------------------------------------------
 
   static constexpr std::string where_of(const option_base& o) {
-    return std::string(o.declared_at.file_name()) + ":" + detail::to_string(std::int64_t(o.declared_at.line()));
+    return detail::normalize_path(o.declared_at.file_name()) + ":" + detail::to_string(std::int64_t(o.declared_at.line()));
   }
   static constexpr std::string where_of(const detail::location& l) {
-    return std::string(l.file) + ":" + detail::to_string(std::int64_t(l.line));
+    return detail::normalize_path(l.file) + ":" + detail::to_string(std::int64_t(l.line));
   }
   static constexpr bool is_placeholder(std::string_view segment) {
     return segment.size() >= 2 && segment.front() == '<' && segment.back() == '>';
@@ -597,11 +628,16 @@ class evaluator final : private detail::registrar, private detail::reader {
     auto path = concrete_path(o, names, bound, scope);
     if (!path) return fail(detail::messages::needs_instance(std::string(o.path)));
     if (scope != nullptr) return define_in_instance(*scope, o, *path, std::move(leaf), where, conditions);
-    // Walk to the option outside submodules that holds this path.
+    define_concrete(*path, std::move(leaf), where, conditions, &o);
+  }
+
+  // A definition at a concrete path: attached to the option outside submodules that holds it.
+  constexpr void define_concrete(const std::vector<std::string>& path, def_node&& leaf, const detail::location& where,
+                                 const std::vector<std::uint32_t>& conditions, const option_base* o) {
     std::uint32_t t = 0;
     std::size_t i = 0;
-    for (; i < path->size() && tries_[t].declaration < 0; ++i) {
-      auto next = tries_[t].child((*path)[i]);
+    for (; i < path.size() && tries_[t].declaration < 0; ++i) {
+      auto next = tries_[t].child(path[i]);
       if (next == 0) break;
       t = next;
     }
@@ -610,16 +646,16 @@ class evaluator final : private detail::registrar, private detail::reader {
     if (tries_[t].declaration < 0 || declarations_[tries_[t].declaration]->top_node < 0) {
       entry->node = std::move(leaf);
       detail::unmatched_definition u;
-      u.loc.assign(path->begin(), path->begin() + static_cast<std::ptrdiff_t>(std::min(i + 1, path->size())));
-      u.below.assign(path->begin() + static_cast<std::ptrdiff_t>(u.loc.size()), path->end());
+      u.loc.assign(path.begin(), path.begin() + static_cast<std::ptrdiff_t>(std::min(i + 1, path.size())));
+      u.below.assign(path.begin() + static_cast<std::ptrdiff_t>(u.loc.size()), path.end());
       u.trie = t;
-      u.option = &o;
+      u.option = o;
       entries_.push_back(std::move(entry));
       u.ref = def_ref{entries_.back().get(), &entries_.back()->node, nullptr};
       unmatched_.push_back(std::move(u));
       return;
     }
-    entry->node = with_conditions(wrap_below(std::move(leaf), *path, i), conditions);
+    entry->node = with_conditions(wrap_below(std::move(leaf), path, i), conditions);
     auto& n = *nodes_[declarations_[tries_[t].declaration]->top_node];
     entries_.push_back(std::move(entry));
     n.defs.push_back(def_ref{entries_.back().get(), &entries_.back()->node, nullptr});
@@ -696,8 +732,7 @@ class evaluator final : private detail::registrar, private detail::reader {
       suggestions.push_back(detail::show_option(s));
     }
     std::string not_imported;
-    bool declared_nowhere = declaration_index_.find(u.option->path) == nullptr;
-    if (declared_nowhere) not_imported = where_of(*u.option);
+    if (u.option != nullptr && declaration_index_.find(u.option->path) == nullptr) not_imported = where_of(*u.option);
     shown definition{where_of(u.ref.entry->where), display_below(*u.ref.node, u.below, 0)};
     fail(detail::messages::does_not_exist(detail::show_option(u.loc), {definition}, suggestions,
                                           declarations_.empty(), not_imported));
@@ -838,6 +873,35 @@ class evaluator final : private detail::registrar, private detail::reader {
 
   constexpr const value& read(const option_base& o, const std::vector<std::string>& names, std::uint8_t bound,
                               const instance_scope* scope) override {
+    const value& v = read_option(o, names, bound, scope);
+    if (failed()) return placeholder(*o.type);
+    return v;
+  }
+
+  // After an error at compile time, reads give an empty value of the option's kind, so that the
+  // code reading it runs on to the end and the first error is the one reported.
+  constexpr const value& placeholder(const type_descriptor& t) {
+    switch (t.kind) {
+      case type_kind::boolean: return placeholders_[1];
+      case type_kind::integer: return placeholders_[2];
+      case type_kind::floating: return placeholders_[3];
+      case type_kind::string:
+      case type_kind::separated_string:
+      case type_kind::enumeration:
+      case type_kind::path: return placeholders_[4];
+      case type_kind::list_of: return placeholders_[5];
+      case type_kind::attrs_of:
+      case type_kind::submodule:
+      case type_kind::anything: return placeholders_[6];
+      case type_kind::package: return placeholders_[7];
+      case type_kind::either:
+      case type_kind::unique: return placeholder(*t.elem);
+      default: return placeholders_[0];
+    }
+  }
+
+  constexpr const value& read_option(const option_base& o, const std::vector<std::string>& names, std::uint8_t bound,
+                                     const instance_scope* scope) {
     if (failed()) return empty_;
     if (auto* i = declaration_index_.find(o.path); i != nullptr) {
       const auto& d = *declarations_[*i];
@@ -885,6 +949,8 @@ class evaluator final : private detail::registrar, private detail::reader {
       for (const auto& a : v.as_attrs()) out.push_back(a.name);
     return out;
   }
+
+  constexpr bool evaluation_failed() const override { return failed(); }
 
   constexpr std::string_view instance_name(const instance_scope* scope) const override {
     return scope ? std::string_view(scope->name) : std::string_view();
@@ -1621,8 +1687,11 @@ class evaluator final : private detail::registrar, private detail::reader {
   std::vector<detail::box<value>> arena_;
   std::optional<std::string> error_;
   value empty_;
+  value placeholders_[8] = {value(), value(false), value(0), value(0.0), value(""), value(list{}), value(attrs{}),
+                            value(package{})};
   std::uint32_t current_group_ = 0;
   bool frames_started_ = false;
+  std::vector<detail::box<std::string>> layer_files_;  // names that run-time locations point into
 };
 
 constexpr std::vector<std::string> evaluator::split_path(std::string_view dotted) {
@@ -1679,7 +1748,7 @@ constexpr std::vector<detail::definition_report> evaluator::explain(const std::v
     if (l.holds) best = std::min(best, priority_of(l.ref));
   for (const auto& l : leaves) {
     detail::definition_report d;
-    d.file = std::string(l.ref.entry->where.file);
+    d.file = detail::normalize_path(l.ref.entry->where.file);
     d.line = l.ref.entry->where.line;
     d.module = l.ref.entry->where.module ? l.ref.entry->where.module->name : std::string_view();
     d.priority = priority_of(l.ref);

@@ -15,7 +15,7 @@ namespace cairn {
 namespace detail {
 
 inline std::string declared_at(const option_base& o) {
-  return fmt::format("{}:{}", o.declared_at.file_name(), o.declared_at.line());
+  return fmt::format("{}:{}", normalize_path(o.declared_at.file_name()), o.declared_at.line());
 }
 
 inline std::string default_text(const declaration& d) {
@@ -36,6 +36,27 @@ inline std::vector<const declaration*> visible_declarations(const evaluator& e) 
   for (const auto& d : e.declarations())
     if (!d->internal) out.push_back(d.get());
   std::sort(out.begin(), out.end(), [](auto* a, auto* b) { return a->loc < b->loc; });
+  return out;
+}
+
+// A value on one line, as `nix eval` prints small values: [ 1 2 ], { a = 1; }.
+inline std::string pretty_line(const value& v, std::size_t limit = 100) {
+  std::string out;
+  switch (v.type()) {
+    case value::kind::list:
+      out = "[";
+      for (const auto& item : v.as_list()) out += " " + pretty_line(item, limit);
+      out += " ]";
+      break;
+    case value::kind::attrs:
+      out = "{";
+      for (const auto& [name, item] : v.as_attrs()) out += " " + attr_name(name) + " = " + pretty_line(item, limit) + ";";
+      out += " }";
+      break;
+    case value::kind::string: out = nix_string(v.as_string()); break;
+    default: out = pretty(v);
+  }
+  if (out.size() > limit) out = out.substr(0, limit - 3) + "...";
   return out;
 }
 
@@ -136,19 +157,20 @@ inline std::string explanation_text(const option_explanation& x) {
   for (const auto* by : d.declared_by) out += fmt::format("  {}\n", detail::declared_at(*by));
   if (!x.has_value) return out;
   out += "\nDefined by:\n";
-  if (x.definitions.empty()) out += "  (no definitions: the type's empty value)\n";
+  if (x.definitions.empty()) out += "  (nothing: the type's empty value)\n";
+  std::int32_t winning = 9999;
+  for (const auto& r : x.definitions)
+    if (r.wins) winning = r.priority;
   for (const auto& r : x.definitions) {
-    std::string how = r.is_default ? "default, priority 1500" : fmt::format("priority {}", r.priority);
-    if (r.order != order::plain) how += fmt::format(", order {}", r.order);
-    std::string fate = !r.condition_holds ? "inactive: its condition is false"
-                       : r.wins           ? "used"
-                                          : "overridden by a definition of higher priority";
-    out += fmt::format("  {}:{} ({}) {}", r.file, r.line, how, fate);
-    if (r.v && r.condition_holds) {
-      auto shown = detail::pretty(*r.v);
-      if (shown.find('\n') == std::string::npos && shown.size() <= 60) out += ": " + shown;
-    }
-    if (!r.module.empty()) out += fmt::format("\n      in module {}", r.module);
+    out += fmt::format("  {}:{}", r.file, r.line);
+    if (r.v) out += ": " + detail::pretty_line(*r.v);
+    out += "\n      ";
+    out += r.is_default ? "the option's default (priority 1500)" : fmt::format("priority {}", r.priority);
+    if (r.order != order::plain) out += fmt::format(", order {}", r.order);
+    if (!r.condition_holds) out += ", not used: its condition is false";
+    else if (r.wins) out += ", used";
+    else out += fmt::format(", not used: priority {} wins", winning);
+    if (!r.module.empty()) out += fmt::format(", in module {}", r.module);
     out += "\n";
   }
   return out;

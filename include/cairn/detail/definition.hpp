@@ -96,9 +96,9 @@ struct reader {
                                                    std::uint8_t bound, const instance_scope* scope) = 0;
   constexpr virtual std::string_view instance_name(const instance_scope* scope) const = 0;
   constexpr virtual const cairn::meta& host_meta() const = 0;
-  // Whether an error was recorded (constant evaluation records errors instead of throwing, and
-  // reads then return values that do not convert to the option's type).
-  constexpr virtual bool failed() const = 0;
+  // At compile time an error is recorded rather than thrown; reads after it give empty values
+  // so that the first error is the one reported.
+  constexpr virtual bool evaluation_failed() const = 0;
 
  protected:
   constexpr ~reader() = default;

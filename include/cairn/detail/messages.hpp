@@ -137,6 +137,27 @@ constexpr std::string not_a_parent(const std::string& option, const std::string&
          "' does not support nested options.\n - option(s) with prefix `" + child + "' in module `" + child_file + "'";
 }
 
+constexpr std::string_view nix_type_name(const value& v) {
+  switch (v.type()) {
+    case value::kind::null: return "null";
+    case value::kind::boolean: return "bool";
+    case value::kind::integer: return "int";
+    case value::kind::floating: return "float";
+    case value::kind::string: return "string";
+    case value::kind::list: return "list";
+    case value::kind::attrs: return "set";
+    case value::kind::package: return "set";
+  }
+  return "";
+}
+
+constexpr std::string not_a_set(const std::string& file, const value& v, const std::string& option) {
+  return "In `" + file + "', you're trying to define a value of type `" + std::string(nix_type_name(v)) +
+         "'\nrather than an attribute set for the option\n`" + option + "'!\n\nThis usually happens if `" +
+         option + "' has option\ndefinitions inside that are not matched. Please check how to properly define\n"
+                  "this option, e.g. with the host's `options --markdown'!";
+}
+
 constexpr std::string cycle(const std::vector<std::string>& chain) {
   std::string out = "infinite recursion encountered: the value of `" + chain.front() + "' depends on itself:\n  ";
   for (std::size_t i = 0; i < chain.size(); ++i) {

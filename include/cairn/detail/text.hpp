@@ -106,4 +106,18 @@ constexpr std::string replace_all(std::string_view text, std::string_view from, 
   return out;
 }
 
+// "modules/system/services/../users.hpp" -> "modules/system/users.hpp": file names as
+// std::source_location gives them through relative includes, shown as the file is named.
+constexpr std::string normalize_path(std::string_view path) {
+  std::vector<std::string> kept;
+  bool absolute = !path.empty() && path[0] == '/';
+  for (auto& part : split(path, '/')) {
+    if (part.empty() || part == ".") continue;
+    if (part == ".." && !kept.empty() && kept.back() != "..") kept.pop_back();
+    else kept.push_back(part);
+  }
+  std::string out = absolute ? "/" : "";
+  return out + join(kept, "/");
+}
+
 }  // namespace cairn::detail

@@ -1,0 +1,26 @@
+// first-error: configuration_does_not_evaluate<.*The option `system.version\\' is read-only, but it\\'s set multiple times.
+// A read-only option set again.
+#include <cairn/compile_time.hpp>
+#include <modules/system/services/openssh.hpp>
+#include <modules/system/time.hpp>
+#include <modules/system/users.hpp>
+
+using namespace cairn::modules;
+using cairn::mk_force;
+
+namespace version {
+inline constexpr cairn::option<"system.version", cairn::types::str> text{{.default_value = "1", .read_only = true}};
+struct module { static constexpr auto options = cairn::declare(text); };
+}  // namespace version
+
+struct host {
+  static constexpr cairn::meta meta{.hostname = "test"};
+  using imports = cairn::imports<services::openssh::module, time::module, users::module, version::module>;
+  static constexpr void config(cairn::definitions& d) {
+    d.set(version::text, "2");
+  }
+};
+
+CAIRN_CHECK_AT_COMPILE_TIME(host);
+
+int main() { return 0; }

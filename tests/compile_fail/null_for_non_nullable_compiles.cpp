@@ -1,0 +1,16 @@
+// The twin of null_for_non_nullable_fails: it compiles.
+#include <cairn/fwd.hpp>
+#include <modules/system/networking.hpp>
+#include <modules/system/services/openssh.hpp>
+#include <modules/system/time.hpp>
+
+using namespace cairn::modules;
+
+struct host {
+  using imports = cairn::imports<services::openssh::module, networking::module, time::module>;
+  static constexpr void config(cairn::definitions& d) {
+    d.set(time::time_zone, cairn::null);
+  }
+};
+
+int main() { return 0; }
