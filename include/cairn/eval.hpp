@@ -188,8 +188,9 @@ struct loc_ref {
 };
 
 struct unmatched_definition {
-  std::vector<std::string> loc;  // up to the first segment that matches nothing
-  std::uint32_t trie = 0;        // where the match failed, for suggestions
+  std::vector<std::string> loc;    // up to the first segment that matches nothing
+  std::vector<std::string> below;  // the rest of the definition's path
+  std::uint32_t trie = 0;          // where the match failed, for suggestions
   def_ref ref;
   const option_base* option = nullptr;
 };
@@ -516,14 +517,19 @@ class evaluator final : private detail::registrar, private detail::reader {
       if (t == 0 || tries_[t].declaration < 0) continue;
       const auto& c = *declarations_[tries_[t].declaration];
       if (c.top_node < 0) continue;
+      auto below = t;
       if (c.type->kind == type_kind::attrs_of) {
         if (i >= d->loc.size() || !is_placeholder(d->loc[i])) continue;
+        below = tries_[below].placeholder;
         ++i;
       }
+      // Only fields of this instance itself: not those of a submodule nested in it
+      // (machines.<name>.network.address lives in the instance of machines.<name>.network).
       std::string key;
       bool simple = true;
       for (; i < d->loc.size(); ++i) {
-        simple = simple && !is_placeholder(d->loc[i]);
+        below = next_in_pattern(below, d->loc[i]);
+        simple = simple && !is_placeholder(d->loc[i]) && (i + 1 == d->loc.size() || tries_[below].declaration < 0);
         if (!key.empty()) key += ".";
         key += d->loc[i];
       }
@@ -641,6 +647,7 @@ class evaluator final : private detail::registrar, private detail::reader {
       entry->node = std::move(leaf);
       detail::unmatched_definition u;
       u.loc.assign(path.begin(), path.begin() + static_cast<std::ptrdiff_t>(std::min(i + 1, path.size())));
+      u.below.assign(path.begin() + static_cast<std::ptrdiff_t>(u.loc.size()), path.end());
       u.trie = t;
       u.option = o;
       entries_.push_back(std::move(entry));
@@ -677,19 +684,34 @@ class evaluator final : private detail::registrar, private detail::reader {
       return fail("The option `" + std::string(o.path) + "' defined at " + where_of(where) +
                   " is not a field of `" + detail::show_option(container) + "', whose instances each() configures.");
     std::size_t start = container.size() + (scope.name.empty() ? 0 : 1);
-    std::uint32_t t = scope.fields;
+    std::uint32_t t = scope.fields;  // a plain submodule's node holds its own declaration
     std::size_t i = start;
     std::string key;
-    for (; i < path.size() && tries_[t].declaration < 0; ++i) {
+    while (i < path.size()) {
       auto next = tries_[t].child(path[i]);
       if (next == 0) break;
       if (!key.empty()) key += ".";
-      key += path[i];
+      key += path[i++];
       t = next;
+      if (tries_[t].declaration >= 0) break;
     }
-    if (tries_[t].declaration < 0)
-      return fail(detail::messages::does_not_exist(detail::show_option(path), {shown{where_of(where), std::nullopt}},
-                                                   {}, false, {}));
+    if (key.empty() || tries_[t].declaration < 0) {
+      // NixOS reports the first segment that matches nothing, with the value defined below it.
+      std::size_t matched = std::min(i + 1, path.size());
+      std::vector<std::string> loc(path.begin(), path.begin() + static_cast<std::ptrdiff_t>(matched));
+      std::vector<std::string> suggestions;
+      if (i < path.size())
+        for (auto& c : detail::closest(path[i], tries_[t].names)) {
+          auto sl = std::vector<std::string>(path.begin(), path.begin() + static_cast<std::ptrdiff_t>(i));
+          sl.push_back(c);
+          suggestions.push_back(detail::show_option(sl));
+        }
+      std::string not_imported;
+      if (declaration_index_.find(o.path) == nullptr) not_imported = where_of(o);
+      return fail(detail::messages::does_not_exist(
+          detail::show_option(loc), {shown{where_of(where), display_below(leaf, path, matched)}}, suggestions, false,
+          not_imported));
+    }
     auto entry = detail::box<detail::def_entry>::make();
     entry->where = where;
     entry->scope = &scope;
@@ -711,7 +733,8 @@ class evaluator final : private detail::registrar, private detail::reader {
     }
     std::string not_imported;
     if (u.option != nullptr && declaration_index_.find(u.option->path) == nullptr) not_imported = where_of(*u.option);
-    fail(detail::messages::does_not_exist(detail::show_option(u.loc), {show(u.ref)}, suggestions,
+    shown definition{where_of(u.ref.entry->where), display_below(*u.ref.node, u.below, 0)};
+    fail(detail::messages::does_not_exist(detail::show_option(u.loc), {definition}, suggestions,
                                           declarations_.empty(), not_imported));
   }
 
@@ -796,10 +819,12 @@ class evaluator final : private detail::registrar, private detail::reader {
     if (scope == nullptr) return r;
     prepare(*scope);
     if (failed()) return r;
+    // The fields' trie node of a plain submodule holds the submodule's own declaration: look
+    // at declarations below it only.
     std::uint32_t t = scope->fields;
     std::string key;
     std::size_t i = used;
-    for (; i < rest.size() && tries_[t].declaration < 0; ++i) {
+    while (i < rest.size()) {
       auto next = tries_[t].child(rest[i]);
       if (next == 0) {
         std::vector<std::string> prefix = n.loc;
@@ -808,10 +833,11 @@ class evaluator final : private detail::registrar, private detail::reader {
         return r;
       }
       if (!key.empty()) key += ".";
-      key += rest[i];
+      key += rest[i++];
       t = next;
+      if (tries_[t].declaration >= 0) break;
     }
-    if (tries_[t].declaration < 0) {  // a set of fields: users.users.alice.openssh
+    if (key.empty() || tries_[t].declaration < 0) {  // a set of fields: users.users.alice.openssh
       r.scope = scope;
       r.fields = t;
       r.key_prefix = key;
@@ -1081,9 +1107,13 @@ class evaluator final : private detail::registrar, private detail::reader {
     if (r.plain != nullptr) return r.plain;
     if (r.node->type == def_node::kind::plain) return &r.node->plain;
     if (r.node->type == def_node::kind::thunk) {
+      // Checking, merging and showing a definition each ask for its value: compute it once.
+      if (r.node->forced != nullptr) return r.node->forced;
       value v = callables_[r.node->callable]->call(cairn::config(*this, r.entry->scope));
       owner.forced.push_back(detail::box<value>::make(std::move(v)));
-      return owner.forced.back().get();
+      // The node is the evaluator's own (registered definitions are never const objects).
+      const_cast<def_node*>(r.node)->forced = owner.forced.back().get();
+      return r.node->forced;
     }
     return nullptr;
   }
@@ -1097,9 +1127,16 @@ class evaluator final : private detail::registrar, private detail::reader {
       case type_kind::boolean:
       case type_kind::integer:
       case type_kind::floating:
-      case type_kind::string:
       case type_kind::enumeration:
       case type_kind::path: return merge_equal(loc, type, defs, owner);
+      case type_kind::string: {
+        value merged = merge_equal(loc, type, defs, owner);
+        // singleLineStr allows one trailing newline and drops it (lib.removeSuffix "\n").
+        if (type.rule != string_rule::single_line || !merged.is_string()) return merged;
+        const auto& text = merged.as_string();
+        if (text.empty() || text.back() != '\n') return merged;
+        return value(std::string_view(text).substr(0, text.size() - 1));
+      }
       case type_kind::package: {
         if (!check_all(loc, type, defs, owner, false)) return {};
         if (defs.size() > 1) return unique_error(loc, defs, owner);
@@ -1118,6 +1155,8 @@ class evaluator final : private detail::registrar, private detail::reader {
       case type_kind::attrs_of:
       case type_kind::anything: return merge_attrs(loc, type, defs, owner);
       case type_kind::null_or: {
+        // v1: every definition checked against `null or <t>` before anything merges.
+        if (!check_all(loc, type, defs, owner, false)) return {};
         std::size_t nulls = 0;
         for (const auto& r : defs) {
           const value* v = force_ref(r, owner);
@@ -1146,6 +1185,8 @@ class evaluator final : private detail::registrar, private detail::reader {
         return {};
       }
       case type_kind::unique:
+        // v1: checked with the element's check (and description) before counting definitions.
+        if (!check_all(loc, type, defs, owner, false)) return {};
         if (defs.size() != 1) return unique_error(loc, defs, owner);
         return merge_values(loc, *type.elem, defs, owner);
       case type_kind::submodule:
@@ -1211,10 +1252,14 @@ class evaluator final : private detail::registrar, private detail::reader {
     if (!check_all(loc, type, defs, owner, true)) return {};
     list out;
     const auto& elem = *type.elem;
+    // Scalars whose single definition merges to itself are checked in place; single-line
+    // strings still drop their trailing newline in their merge.
+    const bool in_place = is_scalar(elem) && elem.kind != type_kind::separated_string &&
+                          !(elem.kind == type_kind::string && elem.rule == string_rule::single_line);
     for (std::size_t n = 0; n < defs.size(); ++n) {
       const auto& items = force_ref(defs[n], owner)->as_list();
       for (std::size_t m = 0; m < items.size(); ++m) {
-        if (is_scalar(elem) && elem.kind != type_kind::separated_string) {
+        if (in_place) {
           if (!check_head(elem, items[m])) {
             fail(detail::messages::not_of_type(detail::loc_ref{nullptr, &loc, {}, n + 1, m + 1}.shown(), describe(elem),
                                                {shown{where_of(defs[n].entry->where), items[m]}}, false));
@@ -1594,6 +1639,20 @@ class evaluator final : private detail::registrar, private detail::reader {
       case def_node::kind::condition: return display(n.children[0]);
       default: return std::nullopt;
     }
+  }
+
+  // The value an unmatched definition has at the first segment that matches nothing: its own
+  // value nested below the rest of its path (`sea.enable = true` shows `{ enable = true; }`).
+  constexpr std::optional<value> display_below(const def_node& leaf, const std::vector<std::string>& path,
+                                               std::size_t from) const {
+    auto v = display(leaf);
+    if (!v) return v;
+    for (std::size_t k = path.size(); k-- > from;) {
+      attrs a;
+      a.set(path[k], std::move(*v));
+      v = value(std::move(a));
+    }
+    return v;
   }
 
   constexpr shown show(const def_ref& r, node* owner = nullptr) {

@@ -31,8 +31,9 @@ enum class type_kind : std::uint8_t {
   anything,          // cairn::value given as is: any value, merged as NixOS's `anything`
 };
 
-// How a description reads when nested in another (NixOS's descriptionClass).
-enum class description_class : std::uint8_t { noun, conjunction, composite, non_restrictive_clause };
+// How a description reads when nested in another (NixOS's descriptionClass). `none` is a type
+// without a class (NixOS's submodule), always parenthesised when nested.
+enum class description_class : std::uint8_t { noun, conjunction, composite, non_restrictive_clause, none };
 
 enum class string_rule : std::uint8_t { any, non_empty, single_line };
 
@@ -52,23 +53,33 @@ struct type_descriptor {
 };
 
 constexpr std::string describe(const type_descriptor& t);
+constexpr description_class class_of(const type_descriptor& t);
 
 namespace detail {
 
 // NixOS's optionDescriptionPhrase: parenthesise a nested description unless its class reads well.
 constexpr std::string phrase(const type_descriptor& t, bool noun, bool conjunction, bool composite) {
-  bool plain = (t.cls == description_class::noun && noun) ||
-               (t.cls == description_class::conjunction && conjunction) ||
-               (t.cls == description_class::composite && composite);
+  auto cls = class_of(t);
+  bool plain = (cls == description_class::noun && noun) || (cls == description_class::conjunction && conjunction) ||
+               (cls == description_class::composite && composite);
   if (plain) return describe(t);
   return "(" + describe(t) + ")";
 }
 
+// builtins.toJSON of a string (control characters as JSON escapes).
 constexpr std::string quote_json_string(std::string_view s) {
   std::string out = "\"";
   for (char c : s) {
-    if (c == '"' || c == '\\') out.push_back('\\');
-    out.push_back(c);
+    if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else {
+      if (c == '"' || c == '\\') out.push_back('\\');
+      out.push_back(c);
+    }
   }
   return out + "\"";
 }
@@ -95,9 +106,11 @@ constexpr std::string describe(const type_descriptor& t) {
     case type_kind::attrs_of: return "attribute set of " + detail::phrase(*t.elem, true, false, true);
     case type_kind::null_or: return "null or " + detail::phrase(*t.elem, true, true, false);
     case type_kind::either:
-      return detail::phrase(*t.elem, true, true, false) +
-             (class_of(*t.elem) == description_class::non_restrictive_clause ? ", or " : " or ") +
-             detail::phrase(*t.elem2, true, true, true);
+      // A non-restrictive clause on the left reads plainly with a comma, and then the right side
+      // is parenthesised unless it is a noun or a conjunction.
+      if (class_of(*t.elem) == description_class::non_restrictive_clause)
+        return describe(*t.elem) + ", or " + detail::phrase(*t.elem2, true, true, false);
+      return detail::phrase(*t.elem, true, true, false) + " or " + detail::phrase(*t.elem2, true, true, true);
     case type_kind::unique: return describe(*t.elem);
     case type_kind::enumeration: {
       if (t.values.empty()) return "impossible (empty enum)";

@@ -246,11 +246,9 @@ inline constexpr type_descriptor path_descriptor{.kind = type_kind::path, .name 
 
 template <fixed_string Separator>
 constexpr auto separated_text() {
-  constexpr auto n = ("strings concatenated with " + cairn::detail::quote_json_string(
-                          cairn::detail::replace_all(Separator.view(), "\n", "\\n"))).size();
+  constexpr auto n = ("strings concatenated with " + cairn::detail::quote_json_string(Separator.view())).size();
   fixed_string<n + 1> out;
-  auto s = "strings concatenated with " +
-           cairn::detail::quote_json_string(cairn::detail::replace_all(Separator.view(), "\n", "\\n"));
+  auto s = "strings concatenated with " + cairn::detail::quote_json_string(Separator.view());
   for (std::size_t i = 0; i < n; ++i) out.data[i] = s[i];
   return out;
 }
@@ -454,8 +452,9 @@ struct unique {
 struct submodule {
   using value_type = attrs;  // the merged fields; read them one by one through their options
   using literal_type = instance;
+  // No description class in NixOS: "attribute set of (submodule)".
   static constexpr type_descriptor descriptor{.kind = type_kind::submodule, .name = "submodule",
-                                              .description = "submodule"};
+                                              .description = "submodule", .cls = description_class::none};
   // {} (an instance with no field set here) or field values by name, checked when merged.
   template <class V>
   static constexpr bool accepts =

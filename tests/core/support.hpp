@@ -33,7 +33,35 @@ std::string error_of(std::string_view path = {}) {
   return {};
 }
 
+// The message alone, without the "… while evaluating the option" frames: for exact texts.
+template <class Host>
+std::string message_of(std::string_view path = {}) {
+  try {
+    cairn::evaluator e(cairn::module_info_of<Host>(), cairn::detail::meta_of<Host>());
+    if (path.empty()) e.force_all();
+    else e.read(path);
+  } catch (const cairn::evaluation_error& err) {
+    return err.message();
+  }
+  return {};
+}
+
+// The first error of an evaluation in constant evaluation style (recorded, not thrown):
+// usable in static_assert.
+template <class Host>
+constexpr std::string compile_time_error_of(std::string_view path = {}) {
+  cairn::evaluator e(cairn::module_info_of<Host>(), cairn::detail::meta_of<Host>());
+  if (!e.failed()) {
+    if (path.empty()) e.force_all();
+    else e.read(path);
+  }
+  return e.first_error().value_or("");
+}
+
 }  // namespace cairn::testing
+
+// "file:line" of a line of the current test file, as definitions and declarations report it.
+#define CAIRN_AT(line) (std::string(__FILE__) + ":" + std::to_string(line))
 
 #define EXPECT_CONTAINS(haystack, needle) EXPECT_NE(std::string(haystack).find(needle), std::string::npos) \
   << "expected to find: " << (needle) << "\nin: " << (haystack)

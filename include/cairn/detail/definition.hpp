@@ -38,6 +38,9 @@ struct def_node {
   value plain;                  // kind::plain
   std::vector<std::string> names;  // kind::attrs, parallel to children
   std::vector<def_node> children;  // attrs children, merge contents, or the one content
+  // kind::thunk once computed: the value, owned by the evaluator (a deferred value is computed
+  // once however often its definition is checked, merged and shown).
+  const value* forced = nullptr;
 
   static constexpr def_node of(value&& v) {
     def_node n;

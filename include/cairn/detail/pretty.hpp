@@ -69,21 +69,25 @@ constexpr std::string pretty(const value& v, const std::string& indent = "") {
     case value::kind::integer: return to_string(v.as_int());
     case value::kind::floating: return to_string(v.as_float());
     case value::kind::string: {
+      // One line: "..." escaping only \, " and ${. Several: an indented string whose closing ''
+      // ends the last line, or stands alone on the next line when the text ends with "\n".
       const auto& s = v.as_string();
-      if (s.find('\n') == std::string::npos) return nix_string(s);
-      // Indented string: lines indented two more, closing quotes on their own line.
-      std::string out = "''\n";
-      std::size_t start = 0;
-      while (start <= s.size()) {
-        auto end = s.find('\n', start);
-        if (end == std::string::npos) end = s.size();
-        auto line = s.substr(start, end - start);
-        if (!(end == s.size() && line.empty())) {
-          out += indent + "  " + replace_all(replace_all(line, "''", "'''"), "${", "''${") + "\n";
+      if (s.find('\n') == std::string::npos) {
+        std::string out = "\"";
+        for (std::size_t i = 0; i < s.size(); ++i) {
+          bool interpolation = s[i] == '$' && i + 1 < s.size() && s[i + 1] == '{';
+          if (s[i] == '\\' || s[i] == '"' || interpolation) out.push_back('\\');
+          out.push_back(s[i]);
         }
-        start = end + 1;
+        return out + "\"";
       }
-      return out + indent + "''";
+      auto lines = split(s, '\n');
+      std::string out = "''";
+      for (std::size_t i = 0; i + 1 < lines.size(); ++i)
+        out += "\n" + indent + "  " + replace_all(replace_all(lines[i], "''", "'''"), "${", "''${");
+      if (lines.back().empty()) out += "\n" + indent;
+      else out += "\n" + indent + "  " + replace_all(replace_all(lines.back(), "''", "'''"), "${", "''${");
+      return out + "''";
     }
     case value::kind::list: {
       const auto& l = v.as_list();
