@@ -181,7 +181,7 @@ struct enum_conflict {
     d.set(single, "only");
     d.set(path, "/etc");
     d.set(path, "/etc");
-    d.set(pkg, package{"hello", "2.12", ""});
+    d.set(pkg, package{.name = "hello", .version = "2.12"});
   }
 };
 struct relative_path {
@@ -193,8 +193,8 @@ struct two_packages {
   static constexpr int line = __LINE__ + 3;
   static constexpr auto options = declare(mode, single, path, pkg);
   static constexpr void config(definitions& d) {
-    d.set(pkg, package{"hello", "2.12", ""});
-    d.set(pkg, package{"hello", "2.12", ""});
+    d.set(pkg, package{.name = "hello", .version = "2.12"});
+    d.set(pkg, package{.name = "hello", .version = "2.12"});
   }
 };
 

@@ -9,7 +9,9 @@
 
 #include <ctime>
 #include <optional>
+#include <chrono>
 #include <string>
+#include <thread>
 #include <unordered_map>
 #include <vector>
 
@@ -27,11 +29,31 @@ struct reference_graph {
 };
 
 class database {
+  // Switching to WAL needs a moment alone with the file, and SQLite answers "database is
+  // locked" at once (no busy handler) when another process is opening it too: the mode is
+  // persistent, so retry until one opener has set it, then everyone sees it set.
+  void use_write_ahead_log() {
+    for (int attempt = 0;; ++attempt) {
+      sqlite3_stmt* mode = nullptr;
+      int rc = sqlite3_prepare_v2(db_.get(), "PRAGMA journal_mode=WAL", -1, &mode, nullptr);
+      bool wal = false;
+      if (rc == SQLITE_OK) {
+        rc = sqlite3_step(mode);
+        wal = rc == SQLITE_ROW && std::string_view(reinterpret_cast<const char*>(sqlite3_column_text(mode, 0))) == "wal";
+      }
+      sqlite3_finalize(mode);
+      if (wal) return;
+      if ((rc != SQLITE_BUSY && rc != SQLITE_LOCKED && rc != SQLITE_ROW) || attempt == 3000) db_.fail("setting WAL mode");
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  }
+
  public:
   /// Opens (creating if needed) the database file for the given store directory. Rejects a
   /// database of a newer schema, or one made for another store directory.
   database(const std::string& file, const std::string& store_dir_path) : db_(file, true) {
-    db_.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;");
+    use_write_ahead_log();
+    db_.exec("PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;");
     // Big closures and GC touch every page: keep them in memory (64 MiB cache, mmap reads).
     db_.exec("PRAGMA cache_size=-65536; PRAGMA mmap_size=268435456;");
     int version = 0;
