@@ -97,16 +97,35 @@ struct declaration {
 };
 
 struct trie_node {
-  std::vector<std::string> names;  // literal children
+  std::vector<std::string> names;  // literal children, in declaration order
   std::vector<std::uint32_t> children;
   std::uint32_t placeholder = 0;  // the `<name>` child, 0 when none (the root is nobody's child)
   std::string placeholder_label;
   std::int32_t declaration = -1;
+  // Positions in `names` by name, once there are many: a host of hundreds of modules has
+  // hundreds of top-level names, looked up for every declaration.
+  string_index by_name;
+
+  static constexpr std::size_t indexed_from = 8;
 
   constexpr std::uint32_t child(std::string_view name) const {
+    if (names.size() > indexed_from) {
+      const std::uint32_t* i = by_name.find(name);
+      return i != nullptr ? children[*i] : 0;
+    }
     for (std::size_t i = 0; i < names.size(); ++i)
       if (names[i] == name) return children[i];
     return 0;
+  }
+
+  constexpr void add_child(std::string_view name, std::uint32_t node) {
+    names.emplace_back(name);
+    children.push_back(node);
+    if (names.size() == indexed_from + 1) {
+      for (std::size_t i = 0; i < names.size(); ++i) by_name.insert(names[i], static_cast<std::uint32_t>(i));
+    } else if (names.size() > indexed_from + 1) {
+      by_name.insert(name, static_cast<std::uint32_t>(names.size() - 1));
+    }
   }
 };
 
@@ -432,8 +451,7 @@ class evaluator final : private detail::registrar, private detail::reader {
         next = tries_[t].child(segment);
         if (next == 0) {
           next = static_cast<std::uint32_t>(tries_.size());
-          tries_[t].names.push_back(segment);
-          tries_[t].children.push_back(next);
+          tries_[t].add_child(segment, next);
           tries_.emplace_back();
         }
       }
