@@ -606,6 +606,19 @@ class evaluator final : private detail::registrar, private detail::reader {
   constexpr void define(const option_base& o, const std::vector<std::string>& names, std::uint8_t bound,
                         def_node&& leaf, const detail::location& where, const std::vector<std::uint32_t>& conditions,
                         instance_scope* scope) override {
+    // The common case, an option outside submodules (perhaps indexed by attribute names): found
+    // by its path, without building the concrete path or walking the trie level by level.
+    if (scope == nullptr && bound == 0) {
+      if (auto* i = declaration_index_.find(o.path); i != nullptr && declarations_[*i]->top_node >= 0) {
+        auto entry = detail::box<detail::def_entry>::make();
+        entry->where = where;
+        entry->node = with_conditions(wrap_below(std::move(leaf), names, 0), conditions);
+        entries_.push_back(std::move(entry));
+        nodes_[declarations_[*i]->top_node]->defs.push_back(
+            def_ref{entries_.back().get(), &entries_.back()->node, nullptr});
+        return;
+      }
+    }
     auto path = concrete_path(o, names, bound, scope);
     if (!path) return fail(detail::messages::needs_instance(std::string(o.path)));
     if (scope != nullptr) return define_in_instance(*scope, o, *path, std::move(leaf), where, conditions);
