@@ -145,33 +145,42 @@ class definitions {
   // property (mk_force(...), mk_if(...), ...), or a function of the final config.
   template <fixed_string P, class T, class V>
   constexpr void set(const option<P, T>& o, V&& v, std::source_location where = std::source_location::current()) {
-    define_at_root<P, T>(o, {}, 0, std::forward<V>(v), where);
+    if constexpr (definable_here<P, T, V, true>) define_as<T>(o, nullptr, 0, std::forward<V>(v), where);
+    else reject<P, T, V, true>();
   }
   // Braced values: d.set(users::user::extra_groups("alice"), {"wheel"}).
   template <fixed_string P, class T, class E>
   constexpr void set(const option<P, T>& o, std::initializer_list<E> v,
                      std::source_location where = std::source_location::current()) {
-    define_at_root<P, T>(o, {}, 0, std::vector<E>(v), where);
+    if constexpr (definable_here<P, T, std::vector<E>, true>) define_as<T>(o, nullptr, 0, std::vector<E>(v), where);
+    else reject<P, T, std::vector<E>, true>();
   }
   template <fixed_string P, class T>
   constexpr void set(const option<P, T>& o, const typename T::value_type& v,
                      std::source_location where = std::source_location::current()) {
-    define_at_root<P, T>(o, {}, 0, v, where);
+    if constexpr (definable_here<P, T, typename T::value_type, true>) define_as<T>(o, nullptr, 0, v, where);
+    else reject<P, T, typename T::value_type, true>();
   }
 
   template <fixed_string P, class T, class V>
   constexpr void set(const target<P, T>& t, V&& v, std::source_location where = std::source_location::current()) {
-    define_checked<P, T>(*t.option, t.names, t.bound_placeholders, std::forward<V>(v), where);
+    if constexpr (definable_here<P, T, V, false>)
+      define_as<T>(*t.option, &t.names, t.bound_placeholders, std::forward<V>(v), where);
+    else reject<P, T, V, false>();
   }
   template <fixed_string P, class T, class E>
   constexpr void set(const target<P, T>& t, std::initializer_list<E> v,
                      std::source_location where = std::source_location::current()) {
-    define_checked<P, T>(*t.option, t.names, t.bound_placeholders, std::vector<E>(v), where);
+    if constexpr (definable_here<P, T, std::vector<E>, false>)
+      define_as<T>(*t.option, &t.names, t.bound_placeholders, std::vector<E>(v), where);
+    else reject<P, T, std::vector<E>, false>();
   }
   template <fixed_string P, class T>
   constexpr void set(const target<P, T>& t, const typename T::value_type& v,
                      std::source_location where = std::source_location::current()) {
-    define_checked<P, T>(*t.option, t.names, t.bound_placeholders, v, where);
+    if constexpr (definable_here<P, T, typename T::value_type, false>)
+      define_as<T>(*t.option, &t.names, t.bound_placeholders, v, where);
+    else reject<P, T, typename T::value_type, false>();
   }
 
   // A scope whose definitions all hold only when `condition` does (NixOS's config = mkIf c {...}).
@@ -203,24 +212,33 @@ class definitions {
   }
 
  protected:
-  template <fixed_string P, class T, class V>
-  constexpr void define_at_root(const option_base& o, const std::vector<std::string>& names, std::uint8_t bound,
-                                V&& v, const std::source_location& where) {
-    if constexpr (option<P, T>::placeholder_count > 0) detail::unbound_field<P>();
-    else define_checked<P, T>(o, names, bound, std::forward<V>(v), where);
+  // Whether V may define the option P of type T (AtRoot: outside a submodule instance). Only this
+  // check and its diagnostic depend on the option's path: the definition itself (define_as) is
+  // shared by all options of a type, so that a module of many definitions compiles fast.
+  template <fixed_string P, class T, class V, bool AtRoot>
+  static constexpr bool definable_here =
+      !(AtRoot && option<P, T>::placeholder_count > 0) && detail::definable<T, std::decay_t<V>>::value;
+
+  // Stops compilation with a sentence naming the option (see diagnostics.hpp).
+  template <fixed_string P, class T, class V, bool AtRoot>
+  static constexpr void reject() {
+    if constexpr (AtRoot && option<P, T>::placeholder_count > 0) detail::unbound_field<P>();
+    else detail::report_wrong<P, T, std::decay_t<V>>::now();
   }
 
-  template <fixed_string P, class T, class V>
-  constexpr void define_checked(const option_base& o, const std::vector<std::string>& names, std::uint8_t bound, V&& v,
-                                const std::source_location& where) {
-    if constexpr (!detail::definable<T, std::decay_t<V>>::value) {
-      detail::report_wrong<P, T, std::decay_t<V>>::now();
+  // `names` (null: none) binds the option's placeholders, then indexes attributes.
+  template <class T, class V>
+  constexpr void define_as(const option_base& o, const std::vector<std::string>* names, std::uint8_t bound, V&& v,
+                           const std::source_location& where) {
+    for (auto id : conditions_)
+      if (id == never) return;  // d.when(false): contributes nothing, not even a priority
+    detail::def_node node = build<T>(v);
+    if (node.type == detail::def_node::kind::merge && node.children.empty()) return;
+    if (names != nullptr) {
+      registrar_->define(o, *names, bound, std::move(node), locate(where), conditions_, scope_);
     } else {
-      for (auto id : conditions_)
-        if (id == never) return;  // d.when(false): contributes nothing, not even a priority
-      detail::def_node node = build<T>(v);
-      if (node.type == detail::def_node::kind::merge && node.children.empty()) return;
-      registrar_->define(o, names, bound, std::move(node), locate(where), conditions_, scope_);
+      const std::vector<std::string> none;
+      registrar_->define(o, none, bound, std::move(node), locate(where), conditions_, scope_);
     }
   }
 
@@ -297,17 +315,20 @@ class instance_definitions : public definitions {
   // Fields of this instance: u.set(users::user::home, "/home/alice").
   template <fixed_string P, class T, class V>
   constexpr void set(const option<P, T>& o, V&& v, std::source_location where = std::source_location::current()) {
-    define_checked<P, T>(o, {}, 0, std::forward<V>(v), where);
+    if constexpr (definable_here<P, T, V, false>) define_as<T>(o, nullptr, 0, std::forward<V>(v), where);
+    else reject<P, T, V, false>();
   }
   template <fixed_string P, class T>
   constexpr void set(const option<P, T>& o, const typename T::value_type& v,
                      std::source_location where = std::source_location::current()) {
-    define_checked<P, T>(o, {}, 0, v, where);
+    if constexpr (definable_here<P, T, typename T::value_type, false>) define_as<T>(o, nullptr, 0, v, where);
+    else reject<P, T, typename T::value_type, false>();
   }
   template <fixed_string P, class T, class E>
   constexpr void set(const option<P, T>& o, std::initializer_list<E> v,
                      std::source_location where = std::source_location::current()) {
-    define_checked<P, T>(o, {}, 0, std::vector<E>(v), where);
+    if constexpr (definable_here<P, T, std::vector<E>, false>) define_as<T>(o, nullptr, 0, std::vector<E>(v), where);
+    else reject<P, T, std::vector<E>, false>();
   }
 
   template <class C>

@@ -100,16 +100,35 @@ struct declaration {
 };
 
 struct trie_node {
-  std::vector<std::string> names;  // literal children
+  std::vector<std::string> names;  // literal children, in declaration order
   std::vector<std::uint32_t> children;
   std::uint32_t placeholder = 0;  // the `<name>` child, 0 when none (the root is nobody's child)
   std::string placeholder_label;
   std::int32_t declaration = -1;
+  // Positions in `names` by name, once there are many: a host of hundreds of modules has
+  // hundreds of top-level names, looked up for every declaration.
+  string_index by_name;
+
+  static constexpr std::size_t indexed_from = 8;
 
   constexpr std::uint32_t child(std::string_view name) const {
+    if (names.size() > indexed_from) {
+      const std::uint32_t* i = by_name.find(name);
+      return i != nullptr ? children[*i] : 0;
+    }
     for (std::size_t i = 0; i < names.size(); ++i)
       if (names[i] == name) return children[i];
     return 0;
+  }
+
+  constexpr void add_child(std::string_view name, std::uint32_t node) {
+    names.emplace_back(name);
+    children.push_back(node);
+    if (names.size() == indexed_from + 1) {
+      for (std::size_t i = 0; i < names.size(); ++i) by_name.insert(names[i], static_cast<std::uint32_t>(i));
+    } else if (names.size() > indexed_from + 1) {
+      by_name.insert(name, static_cast<std::uint32_t>(names.size() - 1));
+    }
   }
 };
 
@@ -234,6 +253,18 @@ class evaluator final : private detail::registrar, private detail::reader {
     return out;
   }
 
+  // The values whole_config() would nest, without assembling them: f(loc, value) for every
+  // option outside submodules, in path order (names in byte order at every level), so that a
+  // printer can stream them. A large host's configuration is not copied (bench/: 17% of
+  // `eval --json` of W(400,50) was that copy). `loc` is a std::vector<std::string_view>.
+  template <class F>
+  constexpr void for_each_value(F&& f) {
+    for (std::uint32_t i = 0; i < nodes_.size() && !failed(); ++i) force(*nodes_[i]);
+    if (failed()) return;
+    std::vector<std::string_view> loc;
+    visit_in_order(0, loc, f);
+  }
+
   // Computes every option value and every field of every submodule instance, without
   // assembling the values of submodule options (whole_config does that).
   constexpr void force_all() {
@@ -286,17 +317,15 @@ class evaluator final : private detail::registrar, private detail::reader {
 
   // Every module's definitions, in NixOS's order; run-time layers come as top-level modules
   // after the host: reversed, just before the host's own definitions.
-  struct no_layers {
-    static constexpr std::size_t size() { return 0; }
-    constexpr const layer& operator[](std::size_t) const;  // never called
-  };
+  struct no_layers {};
   template <class Layers>
   constexpr void register_modules(const Layers& layers) {
     if (failed()) return;
     for (std::size_t i = 0; i < fold_order_.size(); ++i) {
       const auto* m = fold_order_[i];
-      if (i + 1 == fold_order_.size())
-        for (auto l = layers.size(); l-- > 0;) register_layer(layers[l]);
+      if constexpr (!std::is_same_v<Layers, no_layers>)  // layer.hpp defines the layer functions
+        if (i + 1 == fold_order_.size())
+          for (auto l = layers.size(); l-- > 0;) register_layer(layers[l]);
       if (m->config == nullptr) continue;
       definitions d(*this, m);
       m->config(d);
@@ -464,8 +493,7 @@ class evaluator final : private detail::registrar, private detail::reader {
         next = tries_[t].child(segment);
         if (next == 0) {
           next = static_cast<std::uint32_t>(tries_.size());
-          tries_[t].names.push_back(segment);
-          tries_[t].children.push_back(next);
+          tries_[t].add_child(segment, next);
           tries_.emplace_back();
         }
       }
@@ -625,6 +653,19 @@ class evaluator final : private detail::registrar, private detail::reader {
   constexpr void define(const option_base& o, const std::vector<std::string>& names, std::uint8_t bound,
                         def_node&& leaf, const detail::location& where, const std::vector<std::uint32_t>& conditions,
                         instance_scope* scope) override {
+    // The common case, an option outside submodules (perhaps indexed by attribute names): found
+    // by its path, without building the concrete path or walking the trie level by level.
+    if (scope == nullptr && bound == 0) {
+      if (auto* i = declaration_index_.find(o.path); i != nullptr && declarations_[*i]->top_node >= 0) {
+        auto entry = detail::box<detail::def_entry>::make();
+        entry->where = where;
+        entry->node = with_conditions(wrap_below(std::move(leaf), names, 0), conditions);
+        entries_.push_back(std::move(entry));
+        nodes_[declarations_[*i]->top_node]->defs.push_back(
+            def_ref{entries_.back().get(), &entries_.back()->node, nullptr});
+        return;
+      }
+    }
     auto path = concrete_path(o, names, bound, scope);
     if (!path) return fail(detail::messages::needs_instance(std::string(o.path)));
     if (scope != nullptr) return define_in_instance(*scope, o, *path, std::move(leaf), where, conditions);
@@ -1584,6 +1625,24 @@ class evaluator final : private detail::registrar, private detail::reader {
       std::string key = join_key(prefix, tries_[t].names[i]);
       if (tries_[c].declaration >= 0) force_deep(field(s, key, c));
       else force_fields(s, c, key);
+    }
+  }
+
+  template <class F>
+  constexpr void visit_in_order(std::uint32_t t, std::vector<std::string_view>& loc, F& f) const {
+    const auto& tn = tries_[t];
+    std::vector<std::uint32_t> sorted(tn.names.size());
+    for (std::uint32_t i = 0; i < sorted.size(); ++i) sorted[i] = i;
+    detail::stable_sort(sorted, [&tn](std::uint32_t a, std::uint32_t b) {
+      return std::string_view(tn.names[a]) < std::string_view(tn.names[b]);
+    });
+    for (auto i : sorted) {
+      auto c = tn.children[i];
+      auto d = tries_[c].declaration;
+      loc.emplace_back(tn.names[i]);
+      if (d < 0) visit_in_order(c, loc, f);
+      else if (declarations_[d]->top_node >= 0) f(std::as_const(loc), std::as_const(nodes_[declarations_[d]->top_node]->result));
+      loc.pop_back();
     }
   }
 

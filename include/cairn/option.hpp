@@ -107,8 +107,29 @@ struct target {
   }
 };
 
+namespace detail {
+
+// The part of an option that depends on its type but not its path: its default. Code here is
+// compiled once per type, not once per option (a module of hundreds of options compiles fast).
+template <class T>
+class typed_option : public option_base {
+ protected:
+  constexpr typed_option(const option_base& base, const std::optional<typename T::literal_type>& default_value)
+      : option_base(base), default_(default_value) {
+    make_default = &make_default_value;
+  }
+
+ private:
+  static constexpr value make_default_value(const option_base& base) {
+    return T::to_value(*static_cast<const typed_option&>(base).default_);
+  }
+  std::optional<typename T::literal_type> default_;
+};
+
+}  // namespace detail
+
 template <fixed_string Path, class T>
-class option : public option_base {
+class option : public detail::typed_option<T> {
  public:
   using type = T;
   static constexpr fixed_string path_text = Path;
@@ -116,18 +137,17 @@ class option : public option_base {
 
   constexpr option(const option_settings<T>& settings = {},
                    std::source_location where = std::source_location::current())
-      : option_base{.path = Path.view(),
-                    .type = &T::descriptor,
-                    .declared_at = where,
-                    .description = settings.description,
-                    .example = settings.example,
-                    .default_text = settings.default_text,
-                    .read_only = settings.read_only,
-                    .internal = settings.internal,
-                    .has_default = settings.default_value.has_value(),
-                    .placeholders = placeholder_count,
-                    .make_default = &make_default_value},
-        default_(settings.default_value) {}
+      : detail::typed_option<T>(option_base{.path = Path.view(),
+                                            .type = &T::descriptor,
+                                            .declared_at = where,
+                                            .description = settings.description,
+                                            .example = settings.example,
+                                            .default_text = settings.default_text,
+                                            .read_only = settings.read_only,
+                                            .internal = settings.internal,
+                                            .has_default = settings.default_value.has_value(),
+                                            .placeholders = placeholder_count},
+                                settings.default_value) {}
 
   // users::user::uid("alice"): bind the placeholders, then index attrs_of values by name.
   template <class... Names>
@@ -141,12 +161,6 @@ class option : public option_base {
     (out.names.emplace_back(std::string_view(names)), ...);
     return out;
   }
-
- private:
-  static constexpr value make_default_value(const option_base& base) {
-    return T::to_value(*static_cast<const option&>(base).default_);
-  }
-  std::optional<typename T::literal_type> default_;
 };
 
 // mkEnableOption: a boolean, default false, described as "Whether to enable <what>.".
