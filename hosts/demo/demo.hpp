@@ -6,6 +6,7 @@
 #include <modules/packages/demo.hpp>
 #include <modules/system/activation.hpp>
 #include <modules/system/networking.hpp>
+#include <modules/system/secrets.hpp>
 #include <modules/system/services/heartbeat.hpp>
 #include <modules/system/services/openssh.hpp>
 #include <modules/system/time.hpp>
@@ -20,7 +21,7 @@ struct demo {
   static constexpr cairn::meta meta{.hostname = "demo", .state_version = "0.1", .users = {"alice"}};
 
   using imports = cairn::imports<networking::module, time::module, activation::module, services::openssh::module,
-                                 services::heartbeat::module, people::alice::account>;
+                                 services::heartbeat::module, secrets::module, people::alice::account>;
 
   static constexpr void config(cairn::definitions& d) {
     d.set(services::openssh::enable, true);
@@ -34,6 +35,13 @@ struct demo {
     d.set(environment::system_packages, {cairn::packages::hello()});
     d.set(environment::etc_entry::text("motd"), "Welcome to demo, managed by cairn.\n");
     d.set(environment::etc_entry::replace_existing("motd"), true);  // Debian ships one
+    // Encrypted in the repository, decrypted at activation into /run/secrets/api-token, readable by
+    // alice only; hosts/demo/prepare encrypts it to each demo root's host key.
+    d.set(secrets::secret::file("api-token"), "hosts/demo/secrets/api-token.age");
+    d.set(secrets::secret::owner("api-token"), "alice");
+    d.set(secrets::secret::restart_units("api-token"), {"heartbeat.service"});
+    d.set(secrets::secret_template::content("api.env"), "API_TOKEN=" + cairn::secret("api-token") + "\n");
+    d.set(secrets::secret_template::owner("api.env"), "alice");
     d.set(activation::script::text("last-activation"),
           "mkdir -p \"$CAIRN_ROOT/var/lib/demo\" && echo \"$systemConfig\" > \"$CAIRN_ROOT/var/lib/demo/last-activation\"");
   }

@@ -28,6 +28,8 @@ struct option {
     template <class Given>
     struct but_a_function_returning;
   };
+  // A secret (cairn::secret) never goes into the store, where everybody can read it.
+  struct cannot_hold_a_secret_because_the_store_is_world_readable_so_render_it_with_secretTemplates;
   // users.users.<name>.uid is a field: users::user::uid("alice").
   struct is_a_submodule_field_so_bind_it_first_like_the_option_of_the_field_called_with_the_instance_name;
   // mk_if(condition, v): the condition must be a bool, a bool option, or a function of the config
@@ -51,18 +53,34 @@ constexpr auto description_text() {
   return out;
 }
 
+template <class Given>
+concept secret_value = requires { Given::cairn_secret; };
+
+template <fixed_string Path>
+constexpr void secret_for_the_store() {
+  (void)sizeof(typename error::option<Path>::cannot_hold_a_secret_because_the_store_is_world_readable_so_render_it_with_secretTemplates);
+}
+
 template <fixed_string Path, class T, class Given>
 constexpr void wrong_value() {
-  using sentence = typename error::option<Path>::template expects<description_text<T>()>::template but_was_given<Given>;
-  [[maybe_unused]] sentence* stop = nullptr;
-  (void)sizeof(sentence);
+  if constexpr (secret_value<Given>) {
+    secret_for_the_store<Path>();
+  } else {
+    using sentence = typename error::option<Path>::template expects<description_text<T>()>::template but_was_given<Given>;
+    [[maybe_unused]] sentence* stop = nullptr;
+    (void)sizeof(sentence);
+  }
 }
 
 template <fixed_string Path, class T, class Given>
 constexpr void wrong_function_result() {
-  using sentence =
-      typename error::option<Path>::template expects<description_text<T>()>::template but_a_function_returning<Given>;
-  (void)sizeof(sentence);
+  if constexpr (secret_value<Given>) {
+    secret_for_the_store<Path>();
+  } else {
+    using sentence =
+        typename error::option<Path>::template expects<description_text<T>()>::template but_a_function_returning<Given>;
+    (void)sizeof(sentence);
+  }
 }
 
 template <fixed_string Path>

@@ -18,6 +18,7 @@
 #include <chrono>
 #include <cstdio>
 #include <exception>
+#include <cstdlib>
 #include <filesystem>
 #include <string>
 #include <string_view>
@@ -88,12 +89,23 @@ inline std::vector<std::string> activation_args(const std::string& command, cons
   return args;
 }
 
+// Where relative secrets.<name>.file paths start: $CAIRN_REPO, else the source tree the host
+// was built from.
+inline std::filesystem::path repository() {
+  if (const char* env = std::getenv("CAIRN_REPO"); env != nullptr && *env != '\0') return env;
+#ifdef CAIRN_REPO_DIR
+  return CAIRN_REPO_DIR;
+#else
+  return std::filesystem::current_path();
+#endif
+}
+
 // Evaluates, builds the toplevel into the root's store and keeps it as a GC root.
 inline system::built_toplevel build(const host_entry& entry, const host_options& o, store::store& s) {
   evaluator e(entry.root(), entry.host_meta);
   check_assertions(e, stderr);
   auto progress = [](std::string_view line) { fmt::print(stderr, "{}\n", line); };
-  auto built = system::build_toplevel(e, entry.host_meta, s, {.jobs = o.jobs, .progress = progress});
+  auto built = system::build_toplevel(e, entry.host_meta, s, {.jobs = o.jobs, .repo = repository(), .progress = progress});
   s.add_root(fmt::format("build-{}", entry.host_meta.hostname.empty() ? "host" : entry.host_meta.hostname), *built.path);
   return built;
 }

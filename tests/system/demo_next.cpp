@@ -1,7 +1,8 @@
 // The demo host's next generation, for the system tests: it changes everything a switch acts
 // on. sshd moves to port 2223 (restart), heartbeat beats every 5 s (reload), a greeter service
 // appears (start; stopped again by a rollback), hello goes from 1.0 to 1.1 and uptime-days (a C
-// program the store compiles) is added, bob gets an account, /etc gains a file.
+// program the store compiles) is added, bob gets an account (its password hash a secret), /etc
+// gains a file.
 #include <cairn/host.hpp>
 
 #include <hosts/demo/demo.hpp>
@@ -30,6 +31,9 @@ struct demo_next {
     d.set(systemd::service::wanted_by("greeter"), {"multi-user.target"});
     d.set(systemd::service::service_config("greeter", "ExecStart"), "/bin/sleep infinity");
     d.set(users::user::is_normal_user("bob"), true);
+    // bob's password hash is a secret: decrypted before the accounts are written.
+    d.set(secrets::secret::file("bob-password"), "tests/system/secrets/bob-password.age");
+    d.set(users::user::hashed_password_file("bob"), "/run/secrets/bob-password");
     d.set(environment::etc_entry::text("demo-next"), "generation two\n");
   }
 };

@@ -4,10 +4,12 @@
 # inside it, the generations' own programs install, switch, switch again and roll back, and the
 # real tools (systemctl show, getent, ss, stat, readlink) check that what was planned happened.
 #
-#   nspawn_demo.sh DEMO DEMO-NEXT        exit 0 passed, 1 failed, 77 skipped
+#   nspawn_demo.sh DEMO DEMO-NEXT CAIRN-AGE      exit 0 passed, 1 failed, 77 skipped
 set -uo pipefail
 demo=$(readlink -f "$1")
 next=$(readlink -f "$2")
+export CAIRN_AGE
+CAIRN_AGE=$(readlink -f "$3")
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=../activation/nspawn/harness.sh
 source "$here/../activation/nspawn/harness.sh"
@@ -16,9 +18,13 @@ source "$here/../activation/nspawn/harness.sh"
 base=$(harness_build_root)
 rc=$?
 [ $rc -eq 0 ] || exit $rc
-trap harness_halt EXIT
+repo=$(mktemp -d /tmp/cairn-nspawn-repo.XXXXXX)
+trap 'harness_halt; rm -rf "$repo"' EXIT
 harness_boot "$base"
 root=$HARNESS_MERGED
+# The secrets the hosts read, encrypted to the container's host key (made here).
+export CAIRN_REPO=$repo
+"$here/prepare_secrets" "$root" "$repo" || { echo "FAIL: preparing the secrets" >&2; exit 1; }
 
 passed=0
 failed=0
@@ -82,6 +88,11 @@ check "gen1: motd" "Welcome to demo, managed by cairn." "$(harness_exec cat /etc
 check "gen1: authorized keys" 1 "$(harness_exec grep -c alice@laptop /etc/ssh/authorized_keys.d/alice)"
 check "gen1: the activation script ran" "$t1" "$(harness_exec cat /var/lib/demo/last-activation)"
 check "gen1: hello in the system profile" "Hello from demo!" "$(harness_exec sh -c '/run/current-system/sw/bin/hello' 2>/dev/null | sed 's/from .*!/from demo!/')"
+token=$("$CAIRN_AGE" -d -i "$root/cairn/var/keys/host.age" "$repo/hosts/demo/secrets/api-token.age")
+check "gen1: the secret, readable by alice alone" "alice root 400" "$(harness_exec stat -c '%U %G %a' /run/secrets/api-token)"
+check "gen1: the secret's value" "$token" "$(harness_exec runuser -u alice -- cat /run/secrets/api-token)"
+check "gen1: the secrets live on a ramfs" ramfs "$(harness_exec stat -f -c %T /run/secrets.d/)"
+check "gen1: the template, rendered on the machine" "API_TOKEN=$token" "$(harness_exec cat /run/secrets/rendered/api.env)"
 check "gen1: current-system" "$t1" "$(harness_exec readlink /run/current-system)"
 check "gen1: profile" "system-1-link" "$(harness_exec readlink /cairn/var/profiles/system)"
 
@@ -102,6 +113,7 @@ check "gen2: heartbeat's ExecReload ran" reloaded "$(harness_exec cat /run/heart
 check_contains "gen2: heartbeat.conf" "interval=5" "$(harness_exec cat /etc/heartbeat.conf)"
 check "gen2: greeter started" active "$(show greeter.service ActiveState)"
 check "gen2: bob" "bob:x:1001:100::/home/bob:/bin/bash" "$(harness_exec getent passwd bob)"
+check "gen2: bob's password hash, from a secret" '$6$cairnsalt$0nc7Q2c1gGqVY9U3HbmFJc0Crp5ucmEFrWXqWL7cR4Gd9pN1g2tHhBvWnYfQ3p5qZp9uGv3Kk1c0x8m2Jm3sT/' "$(harness_exec getent shadow bob | cut -d: -f2)"
 check "gen2: the compiled package runs" 1 "$(harness_exec /run/current-system/sw/bin/uptime-days | grep -c '^up ')"
 check "gen2: profile" "system-2-link" "$(harness_exec readlink /cairn/var/profiles/system)"
 

@@ -10,11 +10,14 @@ import sys
 import tempfile
 import unittest
 
-DEMO, NEXT = sys.argv[1:3]
+DEMO, NEXT, AGE = sys.argv[1:4]
+PREPARE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "prepare_secrets")
+BOB_HASH = "$6$cairnsalt$0nc7Q2c1gGqVY9U3HbmFJc0Crp5ucmEFrWXqWL7cR4Gd9pN1g2tHhBvWnYfQ3p5qZp9uGv3Kk1c0x8m2Jm3sT/"
+ENV = dict(os.environ, CAIRN_AGE=AGE)
 
 
-def run(binary, *args):
-    p = subprocess.run([binary, *args], capture_output=True, text=True, timeout=300)
+def run(binary, *args, env=None):
+    p = subprocess.run([binary, *args], capture_output=True, text=True, timeout=300, env=env or ENV)
     return p.returncode, p.stdout, p.stderr
 
 
@@ -35,12 +38,19 @@ def tree_digest(root):
     return h.hexdigest()
 
 
-class System(unittest.TestCase):
+class Root(unittest.TestCase):
+    """A temporary root, and a temporary repository with the secrets its hosts read."""
+
     def setUp(self):
         self.root = tempfile.mkdtemp(prefix="cairn-system-test-")
+        # The secrets the hosts read come from a temporary repository, encrypted to the root's key.
+        self.repo = tempfile.mkdtemp(prefix="cairn-system-repo-")
+        ENV["CAIRN_REPO"] = self.repo
+        subprocess.run([PREPARE, self.root, self.repo], check=True, env=ENV)
 
     def tearDown(self):
         shutil.rmtree(self.root, ignore_errors=True)
+        shutil.rmtree(self.repo, ignore_errors=True)
 
     def path(self, p):
         return os.path.join(self.root, p.lstrip("/"))
@@ -76,6 +86,7 @@ class System(unittest.TestCase):
     def current_generation(self):
         return int(re.search(r"system-(\d+)-link", os.readlink(self.path("/cairn/var/profiles/system"))).group(1))
 
+class System(Root):
     def test_build_is_reproducible_and_lays_out_the_toplevel(self):
         code, out1, err = run(DEMO, "build", "--root", self.root)
         self.assertEqual(code, 0, err)
@@ -210,6 +221,132 @@ class System(unittest.TestCase):
         self.assertEqual(code, 2)
         code, _, _ = run(DEMO, "switch", "--generation", "seven", "--root", self.root)
         self.assertEqual(code, 2)
+
+
+class Secrets(Root):
+    """Secrets decrypted at activation: owners and modes, templates, password files, changes that
+    restart units, keys that do not fit, and no plaintext anywhere in the store."""
+
+    def token(self):
+        p = subprocess.run([AGE, "-d", "-i", self.path("/cairn/var/keys/host.age"),
+                            os.path.join(self.repo, "hosts/demo/secrets/api-token.age")],
+                           capture_output=True, text=True, check=True)
+        return p.stdout
+
+    def uid_of(self, user):
+        for line in self.read("/etc/passwd").splitlines():
+            f = line.split(":")
+            if f[0] == user:
+                return int(f[2])
+        self.fail(f"{user} is not in /etc/passwd")
+
+    def test_switch_installs_the_secrets_readable_by_their_owner_only(self):
+        err = self.switch(DEMO)
+        self.assertIn("installing 1 secret(s) and 1 template(s) into /run/secrets.d/1", err)
+        self.assertEqual(self.read_link("/run/secrets"), "secrets.d/1")
+        token = self.token()
+        self.assertRegex(token, r"^[0-9a-f]{48}\n$")
+        st = os.lstat(self.resolve("/run/secrets/api-token"))
+        self.assertEqual((st.st_mode & 0o7777, st.st_uid, st.st_gid), (0o400, self.uid_of("alice"), 0))
+        self.assertEqual(self.read("/run/secrets/api-token"), token)
+        st = os.lstat(self.resolve("/run/secrets/rendered/api.env"))
+        self.assertEqual((st.st_mode & 0o7777, st.st_uid), (0o400, self.uid_of("alice")))
+        self.assertEqual(self.read("/run/secrets/rendered/api.env"), "API_TOKEN=" + token + "\n")
+        # The generation holds the ciphertext and the template with its placeholder, nothing more.
+        current = self.read_link("/run/current-system")
+        with open(self.resolve(current + "/secrets.json")) as f:
+            self.assertIn("API_TOKEN=<cairn-secret:api-token>", f.read())
+        with open(self.resolve(current + "/secrets/api-token.age"), "rb") as f:
+            self.assertTrue(f.read().startswith(b"age-encryption.org/v1\n"))
+
+        # No plaintext anywhere in the store (files, the database), not even the token's hex half.
+        needle = token.strip().encode()
+        for d in ("/cairn/store", "/cairn/var"):
+            for dirpath, _, files in os.walk(self.path(d)):
+                for name in files:
+                    p = os.path.join(dirpath, name)
+                    if os.path.islink(p) or name == "host.age":
+                        continue
+                    with open(p, "rb") as f:
+                        data = f.read()
+                    self.assertNotIn(needle, data, p)
+                    self.assertNotIn(needle[:24], data, p)
+
+        # A second switch: a fresh directory, the old one gone, nothing changed, nothing restarted.
+        err = self.switch(DEMO)
+        self.assertIn("into /run/secrets.d/2\n", err)
+        self.assertEqual(os.listdir(self.path("/run/secrets.d")), ["2"])
+
+    def test_password_file_secret_is_read_before_the_accounts_are_written(self):
+        self.switch(DEMO)
+        err = self.switch(NEXT)
+        self.assertIn("installing 2 secret(s)", err)
+        self.assertLess(err.index("installing 2 secret(s)"), err.index("creating user 'bob'"))
+        shadow = {l.split(":")[0]: l.split(":")[1] for l in self.read("/etc/shadow").splitlines()}
+        self.assertEqual(shadow["bob"], BOB_HASH)
+        # Rolling back removes bob's secret with the generation that declared it.
+        code, _, err = run(DEMO, "rollback", "--root", self.root)
+        self.assertEqual(code, 0, err)
+        self.assertFalse(os.path.exists(self.resolve("/run/secrets/bob-password")))
+        self.assertTrue(os.path.exists(self.resolve("/run/secrets/api-token")))
+
+    def test_a_changed_secret_restarts_its_units(self):
+        self.switch(DEMO)
+        recipient = subprocess.run([AGE, "keygen", "-y", self.path("/cairn/var/keys/host.age")],
+                                   capture_output=True, text=True, check=True).stdout.strip()
+        secret = os.path.join(self.repo, "hosts/demo/secrets/api-token.age")
+        subprocess.run([AGE, "-e", "-r", recipient, "-o", secret], input="a new token\n", text=True, check=True)
+        code, out, err = run(DEMO, "dry-activate", "--root", self.root)
+        self.assertEqual(code, 0, err)
+        self.assertIn("would install 1 secret(s) and 1 template(s) into /run/secrets.d/2 (changed: api-token, api.env)", err)
+        self.assertIn("would restart the following units: heartbeat.service", err)
+        self.assertEqual(self.read_link("/run/secrets"), "secrets.d/1")  # dry-activate changed nothing
+        err = self.switch(DEMO)
+        self.assertIn("(changed: api-token, api.env)", err)
+        self.assertIn("would restart the following units: heartbeat.service", err)
+        self.assertEqual(self.read("/run/secrets/api-token"), "a new token\n")
+
+    def test_a_secret_that_does_not_decrypt_stops_the_switch_before_anything_changes(self):
+        self.switch(DEMO)
+        before = {p: self.read_link(p) for p in ("/run/secrets", "/run/current-system", "/cairn/var/profiles/system")}
+        token = self.read("/run/secrets/api-token")
+        key = self.path("/cairn/var/keys/host.age")
+        os.rename(key, key + ".saved")
+        subprocess.run([AGE, "keygen", "-o", key], capture_output=True, check=True)
+        code, _, err = run(NEXT, "switch", "--root", self.root)
+        self.assertEqual(code, 1, err)
+        self.assertIn("cannot be decrypted with this host's identities", err)
+        self.assertIn("secret 'api-token'", err)
+        self.assertIn("no identity matched", err)
+        self.assertEqual({p: self.read_link(p) for p in before}, before)
+        self.assertEqual(self.read("/run/secrets/api-token"), token)
+        self.assertEqual(os.listdir(self.path("/run/secrets.d")), ["1"])
+        self.assertFalse(os.path.lexists(self.path("/etc/demo-next")))
+
+        # A tampered file: the same, naming the secret.
+        os.replace(key + ".saved", key)
+        secret = os.path.join(self.repo, "hosts/demo/secrets/api-token.age")
+        with open(secret, "rb") as f:
+            data = bytearray(f.read())
+        data[-5] ^= 1
+        with open(secret, "wb") as f:
+            f.write(data)
+        code, _, err = run(NEXT, "switch", "--root", self.root)
+        self.assertEqual(code, 1, err)
+        self.assertIn("secret 'api-token'", err)
+        self.assertEqual(self.read_link("/run/secrets"), "secrets.d/1")
+
+        # No identity at all.
+        os.remove(key)
+        code, _, err = run(DEMO, "switch", "--root", self.root)
+        self.assertEqual(code, 1, err)
+        self.assertIn("no host identity to decrypt the secrets with", err)
+        self.assertIn("/cairn/var/keys/host.age", err)
+
+    def test_an_identity_readable_by_others_is_a_warning(self):
+        os.chmod(self.path("/cairn/var/keys/host.age"), 0o644)
+        err = self.switch(DEMO)
+        self.assertIn("is accessible by group or others (mode 0644)", err)
 
 
 if __name__ == "__main__":

@@ -15,6 +15,8 @@ function(_cairn_host_runtime)
   # dependencies (cairn_self_contained) before any shared library.
   add_library(cairn_host_runtime OBJECT "${source}")
   target_link_libraries(cairn_host_runtime PUBLIC cairn_self_contained cairn::cairn)
+  # Relative secrets.<name>.file paths start at the repository (CAIRN_REPO overrides it).
+  target_compile_definitions(cairn_host_runtime PRIVATE "CAIRN_REPO_DIR=\"${CMAKE_SOURCE_DIR}\"")
 endfunction()
 
 function(cairn_add_host name)

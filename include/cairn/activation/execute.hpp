@@ -147,6 +147,10 @@ inline activation_result run_steps(const plan& p, std::FILE* out) {
     }
     if (!u.skip.empty()) say(out, "NOT restarting the following changed units: " + unit_list(u.skip));
     say(out, "activating the configuration...");
+    if (p.secrets) {
+      say(out, secrets::describe(*p.secrets));
+      secrets::flip(root, *p.secrets);
+    }
     for (auto& m : p.users.messages) say(out, m);
     apply_users(root, p.users);
     say(out, "setting up /etc...");
@@ -221,6 +225,7 @@ inline void roll_back(const plan& p, std::FILE* out) {
   const fs::path& root = p.root;
   std::optional<toplevel> prev;
   if (p.previous) prev = read_toplevel(root, *p.previous);
+  if (p.secrets) secrets::unflip(root, *p.secrets);  // the previous directory is still there
   if (p.activates) {
     current_state s = read_current_state(root, p.systemd);
     if (p.next) s.current = p.next;
@@ -277,6 +282,7 @@ inline activation_result execute(const plan& p, const execute_options& o = {}) {
     throw error(fmt::format("{}\n{} of {} failed and was rolled back: {} is in force", why, action_name(p.act),
                             p.next ? p.next->path : std::string("(none)"), p.previous.value_or("no generation")));
   }
+  if (p.secrets) secrets::finish(p.root);  // the secrets that were in force before go
   if (o.sync) sync_filesystem(p.root);  // everything durable before the journal goes (one syncfs, not one fsync per file)
   remove_file(journal_file(p.root));
   fsync_dir(state_dir(p.root));
@@ -307,7 +313,7 @@ inline bool recover(const fs::path& root, std::FILE* out = stderr, bool use_syst
     detail::say(out, fmt::format("cannot finish it ({}); going back to {}", e.what(), j->from.value_or("no generation")));
     std::optional<toplevel> from;
     if (j->from) from = read_toplevel(root, *j->from);
-    plan back = plan_activation(from ? &*from : nullptr, s, j->act == action::boot ? action::boot : action::test);
+    plan back = plan_activation(from ? &*from : nullptr, s, j->act == action::boot ? action::boot : action::test, {.secrets = true, .out = out});
     back.previous = j->from;
     detail::run_steps(back, out);
     if (j->generation) {
@@ -317,7 +323,7 @@ inline bool recover(const fs::path& root, std::FILE* out = stderr, bool use_syst
     detail::remove_file(journal_file(root));
     return true;
   }
-  plan_options po;
+  plan_options po{.secrets = true, .out = out};
   if (j->explicit_generation) po.generation = j->generation;
   plan p = plan_activation(to ? &*to : nullptr, s, j->act, po);
   p.previous = j->from;
@@ -355,14 +361,14 @@ inline activation_result activate(const fs::path& root, const std::string& tople
     if (read_journal(root)) detail::say(o.out, "note: an interrupted activation will be finished first by the next switch");
     current_state s = read_current_state(root, o.use_systemd);
     toplevel next = read_toplevel(root, toplevel_path);
-    plan p = plan_activation(&next, s, act, {.generation = o.generation});
+    plan p = plan_activation(&next, s, act, {.generation = o.generation, .secrets = true, .out = o.out});
     return execute(p, {.out = o.out});
   }
   activation_lock lock(root, o.lock_timeout);
   recover(root, o.out, o.use_systemd);
   current_state s = read_current_state(root, o.use_systemd);
   toplevel next = read_toplevel(root, toplevel_path);
-  plan p = plan_activation(&next, s, act, {.generation = o.generation});
+  plan p = plan_activation(&next, s, act, {.generation = o.generation, .secrets = true, .out = o.out});
   return execute(p, {.out = o.out, .explicit_generation = o.generation.has_value()});
 }
 

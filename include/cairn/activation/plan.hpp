@@ -11,6 +11,7 @@
 #include <cairn/activation/toplevel.hpp>
 #include <cairn/activation/units.hpp>
 #include <cairn/activation/users.hpp>
+#include <cairn/secrets/activation.hpp>
 
 #include <fmt/format.h>
 
@@ -95,15 +96,20 @@ struct plan {
   unit_plan units;
   std::vector<std::string> scripts;        // activation scripts in order
   std::optional<boot_plan> boot;
+  std::optional<secrets::prepared> secrets;  // decrypted before anything changes (dry-activate: in memory)
   std::vector<std::string> warnings;
 };
 
 struct plan_options {
   std::optional<int> generation;  // switch/boot to this existing generation (rollback, --generation)
+  bool secrets = false;           // decrypt the secrets (activate and recover do; a plan to print alone does not)
+  std::FILE* out = stderr;        // warnings while decrypting
 };
 
-// Computes the plan. Reads only; throws activation::error (having changed nothing) for anything
-// that would fail part-way: an unmanaged file in the way, a script cycle, a full /boot, ...
+// Computes the plan. Reads only (but for opt.secrets: the secrets are decrypted into a fresh
+// /run/secrets.d/<N> that nothing points at yet); throws activation::error (having changed
+// nothing in force) for anything that would fail part-way: an unmanaged file in the way, a
+// script cycle, a full /boot, a secret that does not decrypt, ...
 inline plan plan_activation(const toplevel* next, const current_state& cur, action act, const plan_options& opt = {}) {
   plan p;
   p.act = act;
@@ -142,6 +148,29 @@ inline plan plan_activation(const toplevel* next, const current_state& cur, acti
     };
     p.etc = plan_etc(root, next ? &*next : nullptr, resolve_user, resolve_group);
     p.units = plan_units(root, cur.current ? &*cur.current : nullptr, next ? &*next : nullptr, cur.active_units);
+    if (next && opt.secrets) {
+      // Owners are the accounts this activation writes; password files may be secrets, so the
+      // users are planned again with the fresh secrets visible at /run/secrets.
+      auto id_of = [](const auto& ids) {
+        return [&ids](const std::string& n) -> std::optional<unsigned> {
+          if (auto it = ids.find(n); it != ids.end()) return it->second;
+          if (n == "root") return 0;  // even on a root without /etc/passwd yet
+          return detail::to_int(n);   // a numeric id
+        };
+      };
+      p.secrets = secrets::prepare(root, *next, id_of(p.users.uids), id_of(p.users.gids),
+                                   {.dry = act == action::dry_activate, .out = opt.out});
+      if (p.secrets && !p.secrets->dry) {
+        auto prepared = p.secrets;
+        p.users = plan_users(root, &next->users, [&](std::string_view path) { return secrets::resolve_after(root, prepared, path); });
+      }
+      if (p.secrets)
+        for (auto& unit : p.secrets->restart_units)  // as sops-nix: only a running unit is restarted
+          if (cur.active_units.contains(unit) && !p.units.stop.contains(unit) && !p.units.start.contains(unit)) {
+            p.units.reload.erase(unit);
+            p.units.restart.insert(unit);
+          }
+    }
     if (next) p.scripts = order_activation_scripts(next->activation_scripts);
   }
   return p;
@@ -186,6 +215,7 @@ inline std::string format_plan(const plan& p) {
   for (auto& t : p.etc.remove) line(fmt::format("  would remove obsolete /etc/{}", t));
   for (auto& t : p.etc.backup) line(fmt::format("  would move /etc/{0} (not cairn's) to /etc/{0}{1}", t, backup_suffix));
   for (auto& t : p.etc.restore) line(fmt::format("  would restore /etc/{0} from /etc/{0}{1}", t, backup_suffix));
+  if (p.secrets) line("  " + secrets::describe(*p.secrets));
   if (!p.scripts.empty()) line("  would run activation scripts: " + detail::join(p.scripts, ", "));
   if (p.next) line(fmt::format("  would point /run/current-system at {}", p.next->path));
   if (u.daemon_reload) line("would reload the systemd manager configuration");

@@ -22,6 +22,10 @@
 //                            "initialHashedPassword"}], "groups":[{"name","gid"|null,"members"}],
 //                            "mutableUsers"}
 //   activation-scripts.json  [{"name","deps","text","supportsDryActivation"}]
+//   secrets.json             optional: {"identityPaths":[...], "secrets":[{"name","path","owner",
+//                            "group","mode","restartUnits"}], "templates":[{"name","content","path",
+//                            "owner","group","mode","restartUnits"}]}; contents hold placeholders
+//   secrets/<name>.age       each secret's age ciphertext, as the repository has it
 //   sw/                      symlink join of the packages (each leaf -> the package's file)
 //   bin/switch-to-configuration   the program that activates this generation (a copy)
 //   boot.json, kernel, initrd     optional: {"loader":"systemd-boot","title","kernel","initrd",
@@ -33,6 +37,7 @@
 
 #include <cairn/activation/detail/fs.hpp>
 #include <cairn/activation/error.hpp>
+#include <cairn/secret.hpp>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -115,6 +120,35 @@ struct activation_script_spec {
   bool supports_dry_activation = false;
 };
 
+// A secret: its ciphertext goes into the toplevel, activation decrypts it (secrets/activation.hpp).
+struct secret_spec {
+  std::string name;
+  fs::path source;  // write side: the encrypted file to copy; read side: secrets/<name>.age in the toplevel
+  std::string path;  // /run/secrets/<name>; elsewhere, a symlink to /run/secrets/<name>
+  std::string owner = "root";
+  std::string group = "root";
+  std::string mode = "0400";
+  std::vector<std::string> restart_units;
+};
+
+// A file rendered at activation from text with <cairn-secret:NAME> placeholders.
+struct secret_template_spec {
+  std::string name;
+  std::string content;
+  std::string path;  // under /run/secrets
+  std::string owner = "root";
+  std::string group = "root";
+  std::string mode = "0400";
+  std::vector<std::string> restart_units;
+};
+
+struct secrets_spec {
+  std::vector<std::string> identity_paths;
+  std::vector<secret_spec> secrets;
+  std::vector<secret_template_spec> templates;
+  [[nodiscard]] bool empty() const { return secrets.empty() && templates.empty(); }
+};
+
 // systemd-boot loader entry data (the toplevel asks for entries by having one).
 struct boot_spec {
   std::string loader = "systemd-boot";
@@ -134,6 +168,7 @@ struct toplevel_spec {
   std::vector<drop_in_spec> drop_ins;
   users_groups_spec users;
   std::vector<activation_script_spec> activation_scripts;
+  secrets_spec secrets;
   std::vector<std::string> packages;  // logical store paths joined into sw/
   fs::path store_root = "/";          // where the packages' bytes live
   fs::path switch_program;            // copied to bin/switch-to-configuration
@@ -175,6 +210,7 @@ struct toplevel {
   users_groups_spec users;
   std::vector<activation_script_spec> activation_scripts;
   std::optional<boot_entry> boot;
+  secrets_spec secrets;  // sources are real paths inside the toplevel
 
   // The bytes of etc/<target>: read in place, or through its link (resolved under root).
   [[nodiscard]] std::string read_etc(const fs::path& root, const std::string& target) const {
@@ -296,6 +332,71 @@ inline void check_users_groups(const users_groups_spec& s, std::string_view wher
   }
 }
 
+// Secret names are file names; paths absolute, without "." or ".." components.
+inline void check_secrets(const secrets_spec& s, std::string_view where) {
+  std::set<std::string> names, paths;
+  auto check_path = [&](const std::string& what, const std::string& p, bool may_be_outside) {
+    if (!p.starts_with('/') || p.ends_with('/')) throw error(fmt::format("{}: {} has an invalid path '{}'", where, what, p));
+    for (auto& part : split(p.substr(1), '/'))
+      if (part.empty() || part == "." || part == "..") throw error(fmt::format("{}: {} has an invalid path '{}'", where, what, p));
+    const bool inside = p.starts_with("/run/secrets/");
+    if (!inside && (!may_be_outside || p.starts_with("/run/secrets")))
+      throw error(fmt::format("{}: {} has the path '{}', outside /run/secrets", where, what, p));
+    if (!paths.insert(p).second) throw error(fmt::format("{}: {} has the path '{}' of another secret", where, what, p));
+  };
+  auto check_mode = [&](const std::string& what, const std::string& m) {
+    if (!valid_mode(m) || m == "symlink" || m == "direct-symlink") throw error(fmt::format("{}: {} has an invalid mode '{}'", where, what, m));
+  };
+  for (auto& x : s.secrets) {
+    std::string what = fmt::format("secret '{}'", x.name);
+    if (!valid_secret_name(x.name) || !names.insert(x.name).second) throw error(fmt::format("{}: invalid or repeated secret name '{}'", where, x.name));
+    check_path(what, x.path, true);
+    check_mode(what, x.mode);
+  }
+  std::set<std::string> template_names;
+  for (auto& t : s.templates) {
+    std::string what = fmt::format("template '{}'", t.name);
+    if (!valid_secret_name(t.name) || !template_names.insert(t.name).second)
+      throw error(fmt::format("{}: invalid or repeated template name '{}'", where, t.name));
+    check_path(what, t.path, false);
+    check_mode(what, t.mode);
+    for (auto& used : secret_names_in(t.content))
+      if (!names.contains(used)) throw error(fmt::format("{}: {} uses the undeclared secret '{}'", where, what, used));
+  }
+}
+
+inline json secrets_json(const secrets_spec& s) {
+  json secrets = json::array(), templates = json::array();
+  for (auto& x : s.secrets)
+    secrets.push_back({{"name", x.name}, {"path", x.path}, {"owner", x.owner}, {"group", x.group}, {"mode", x.mode}, {"restartUnits", x.restart_units}});
+  for (auto& t : s.templates)
+    templates.push_back({{"name", t.name}, {"content", t.content}, {"path", t.path}, {"owner", t.owner}, {"group", t.group},
+                         {"mode", t.mode}, {"restartUnits", t.restart_units}});
+  return {{"identityPaths", s.identity_paths}, {"secrets", secrets}, {"templates", templates}};
+}
+
+inline secrets_spec secrets_from_json(const json& j, const fs::path& toplevel_dir) {
+  secrets_spec s;
+  s.identity_paths = j.value("identityPaths", std::vector<std::string>{});
+  for (auto& x : j.value("secrets", json::array()))
+    s.secrets.push_back({.name = x.at("name").get<std::string>(),
+                         .source = toplevel_dir / "secrets" / (x.at("name").get<std::string>() + ".age"),
+                         .path = x.at("path").get<std::string>(),
+                         .owner = x.value("owner", "root"),
+                         .group = x.value("group", "root"),
+                         .mode = x.value("mode", "0400"),
+                         .restart_units = x.value("restartUnits", std::vector<std::string>{})});
+  for (auto& t : j.value("templates", json::array()))
+    s.templates.push_back({.name = t.at("name").get<std::string>(),
+                           .content = t.at("content").get<std::string>(),
+                           .path = t.at("path").get<std::string>(),
+                           .owner = t.value("owner", "root"),
+                           .group = t.value("group", "root"),
+                           .mode = t.value("mode", "0400"),
+                           .restart_units = t.value("restartUnits", std::vector<std::string>{})});
+  return s;
+}
+
 inline json read_json(const fs::path& file) {
   std::string text = read_file(file);
   try {
@@ -408,6 +509,17 @@ inline void write_toplevel(const fs::path& dir, const toplevel_spec& spec) {
   }
   write_plain(dir / "activation-scripts.json", scripts.dump(1) + "\n");
 
+  if (!spec.secrets.empty()) {
+    check_secrets(spec.secrets, "toplevel spec");
+    make_dirs(dir / "secrets");
+    for (auto& x : spec.secrets.secrets) {
+      if (!fs::is_regular_file(x.source))
+        throw error(fmt::format("secret '{}': the encrypted file {} does not exist", x.name, x.source.string()));
+      copy_file(x.source, dir / "secrets" / (x.name + ".age"), 0444);
+    }
+    write_plain(dir / "secrets.json", secrets_json(spec.secrets).dump(1) + "\n");
+  }
+
   symlink_join(dir / "sw", spec.packages, spec.store_root);
 
   if (!spec.switch_program.empty()) {
@@ -487,6 +599,14 @@ inline toplevel read_toplevel(const fs::path& root, std::string_view path, bool 
       s.text = j.value("text", "");
       s.supports_dry_activation = j.value("supportsDryActivation", false);
       t.activation_scripts.push_back(std::move(s));
+    }
+
+    if (lexists(t.real / "secrets.json")) {
+      t.secrets = secrets_from_json(read_json(t.real / "secrets.json"), t.real);
+      check_secrets(t.secrets, where("secrets.json"));
+      if (check_tree)
+        for (auto& x : t.secrets.secrets)
+          if (!fs::is_regular_file(x.source)) throw error(fmt::format("{}: secret '{}' has no {}", where("secrets.json"), x.name, x.source.string()));
     }
 
     if (lexists(t.real / "boot.json")) {

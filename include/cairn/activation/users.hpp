@@ -17,6 +17,7 @@
 #include <algorithm>
 #include <charconv>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -135,7 +136,11 @@ inline std::optional<int> to_int(const std::string& s) {
 
 // Plans the user and group databases of root for spec (nullptr: no generation, so every user and
 // group cairn declared is removed). Changes nothing.
-inline users_plan plan_users(const fs::path& root, const users_groups_spec* spec) {
+// `locate` maps a logical path (a hashedPasswordFile) to where it is read; by default, resolved
+// under root. Activation passes one that sees the secrets it is about to put in force.
+using path_locator = std::function<fs::path(std::string_view)>;
+
+inline users_plan plan_users(const fs::path& root, const users_groups_spec* spec, const path_locator& locate = {}) {
   using namespace detail;
   static const users_groups_spec empty{};
   const users_groups_spec& s = spec ? *spec : empty;
@@ -267,7 +272,7 @@ inline users_plan plan_users(const fs::path& root, const users_groups_spec* spec
 
     std::optional<std::string> hash = u.hashed_password;
     if (u.hashed_password_file) {
-      auto text = read_file_if_exists(resolve_in_root(root, *u.hashed_password_file));
+      auto text = read_file_if_exists(locate ? locate(*u.hashed_password_file) : resolve_in_root(root, *u.hashed_password_file));
       if (!text) p.messages.push_back(fmt::format("warning: password file '{}' does not exist", *u.hashed_password_file));
       else {
         std::string h = text->substr(0, text->find('\n'));

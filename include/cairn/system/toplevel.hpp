@@ -13,6 +13,9 @@
 //   system.activationScripts.<name>    scripts ordered by their deps
 //   environment.systemPackages         packages realised by the store, joined into sw/
 //   boot.loader.systemd-boot.enable    a loader entry (boot.kernel, boot.initrd, boot.kernelParams)
+//   secrets / secretTemplates / secretIdentityPaths
+//                                      each secret's ciphertext (file, relative to the repository)
+//                                      and where activation installs it; templates with placeholders
 // plus a copy of the running host binary as bin/switch-to-configuration, so that every
 // generation activates (and rolls back to) itself.
 //
@@ -47,6 +50,7 @@ namespace fs = std::filesystem;
 struct build_options {
   unsigned jobs = 1;
   fs::path self = "/proc/self/exe";  // the program copied into the generation
+  fs::path repo = ".";               // relative secrets.<name>.file paths start here
   std::function<void(std::string_view)> progress;
 };
 
@@ -106,7 +110,7 @@ inline void set_owner(std::string_view spec, std::string& name, int& id) {
 }  // namespace detail
 
 // The toplevel's contents, but for the packages (realised separately) and the program.
-inline activation::toplevel_spec toplevel_spec_of(evaluator& e, const meta& host) {
+inline activation::toplevel_spec toplevel_spec_of(evaluator& e, const meta& host, const fs::path& repo = ".") {
   activation::toplevel_spec spec;
   const value* host_name = detail::read_if_declared(e, "networking.hostName");
   spec.host_name = host_name != nullptr && host_name->is_string() ? host_name->as_string() : std::string(host.hostname);
@@ -175,6 +179,29 @@ inline activation::toplevel_spec toplevel_spec_of(evaluator& e, const meta& host
       for (const auto& item : p->as_list()) boot.kernel_params.push_back(item.as_string());
     spec.boot = std::move(boot);
   }
+
+  if (const value* secrets = detail::read_if_declared(e, "secrets"))
+    for (const auto& [name, x] : secrets->as_attrs()) {
+      fs::path file = detail::string_member(x, "file");
+      spec.secrets.secrets.push_back({.name = name,
+                                      .source = file.is_absolute() ? file : repo / file,
+                                      .path = detail::string_member(x, "path"),
+                                      .owner = detail::string_member(x, "owner", "root"),
+                                      .group = detail::string_member(x, "group", "root"),
+                                      .mode = detail::string_member(x, "mode", "0400"),
+                                      .restart_units = detail::strings_member(x, "restartUnits")});
+    }
+  if (const value* templates = detail::read_if_declared(e, "secretTemplates"))
+    for (const auto& [name, t] : templates->as_attrs())
+      spec.secrets.templates.push_back({.name = name,
+                                        .content = detail::string_member(t, "content"),
+                                        .path = detail::string_member(t, "path"),
+                                        .owner = detail::string_member(t, "owner", "root"),
+                                        .group = detail::string_member(t, "group", "root"),
+                                        .mode = detail::string_member(t, "mode", "0400"),
+                                        .restart_units = detail::strings_member(t, "restartUnits")});
+  if (const value* ids = detail::read_if_declared(e, "secretIdentityPaths"))
+    for (const auto& id : ids->as_list()) spec.secrets.identity_paths.push_back(id.as_string());
   return spec;
 }
 
@@ -224,7 +251,7 @@ inline built_toplevel build_toplevel(evaluator& e, const meta& host, store::stor
   e.force_all();
   if (auto failed = failed_assertions(e); !failed.empty())
     throw evaluation_error(cairn::detail::messages::failed_assertions(failed));
-  auto spec = toplevel_spec_of(e, host);
+  auto spec = toplevel_spec_of(e, host, options.repo);
 
   // Packages first: the toplevel's sw/ links into them.
   std::vector<store::drv_output> package_drvs;
