@@ -96,7 +96,7 @@ inline struct stat stat_of(const fs::path& p) {
 inline std::map<std::string, std::string> snapshot(const fs::path& root) {
   std::map<std::string, std::string> out;
   for (auto it = fs::recursive_directory_iterator(root); it != fs::recursive_directory_iterator(); ++it) {
-    std::string rel = fs::relative(it->path(), root).string();
+    std::string rel = it->path().lexically_relative(root).string();  // fs::relative would follow links
     if (rel == "cairn/store" || rel.starts_with("cairn/store/")) {
       if (it->is_directory() && !it->is_symlink()) it.disable_recursion_pending();
       continue;

@@ -343,6 +343,17 @@ class Secrets(Root):
         self.assertIn("no host identity to decrypt the secrets with", err)
         self.assertIn("/cairn/var/keys/host.age", err)
 
+    def test_the_hosts_ssh_key_decrypts_what_age_encrypted_to_it(self):
+        # As with sops-nix and agenix: the machine's existing ssh host key is its identity.
+        key = self.path("/etc/ssh/ssh_host_ed25519_key")
+        os.makedirs(os.path.dirname(key))
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "demo", "-f", key], check=True)
+        os.remove(self.path("/cairn/var/keys/host.age"))
+        secret = os.path.join(self.repo, "hosts/demo/secrets/api-token.age")
+        subprocess.run(["age", "-e", "-R", key + ".pub", "-o", secret], input="sealed for ssh\n", text=True, check=True)
+        self.switch(DEMO)
+        self.assertEqual(self.read("/run/secrets/api-token"), "sealed for ssh\n")
+
     def test_an_identity_readable_by_others_is_a_warning(self):
         os.chmod(self.path("/cairn/var/keys/host.age"), 0o644)
         err = self.switch(DEMO)

@@ -264,7 +264,12 @@ inline activation_result execute(const plan& p, const execute_options& o = {}) {
     j.restart = p.units.restart;
     j.reload = p.units.reload;
   }
-  write_journal(p.root, j);
+  try {
+    write_journal(p.root, j);
+  } catch (...) {
+    if (p.secrets) secrets::discard(p.root, *p.secrets);  // nothing changed: no decrypted copy left behind
+    throw;
+  }
   crash_point("journal written");
   activation_result r;
   try {

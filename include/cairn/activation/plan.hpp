@@ -162,7 +162,12 @@ inline plan plan_activation(const toplevel* next, const current_state& cur, acti
                                    {.dry = act == action::dry_activate, .out = opt.out});
       if (p.secrets && !p.secrets->dry) {
         auto prepared = p.secrets;
-        p.users = plan_users(root, &next->users, [&](std::string_view path) { return secrets::resolve_after(root, prepared, path); });
+        try {
+          p.users = plan_users(root, &next->users, [&](std::string_view path) { return secrets::resolve_after(root, prepared, path); });
+        } catch (...) {
+          secrets::discard(root, *prepared);
+          throw;
+        }
       }
       if (p.secrets)
         for (auto& unit : p.secrets->restart_units)  // as sops-nix: only a running unit is restarted

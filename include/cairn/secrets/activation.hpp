@@ -339,12 +339,17 @@ inline void flip(const fs::path& root, const prepared& p) {
   crash_point("secrets: links updated");
 }
 
+// Drops p's directory before it was put in force (the activation stopped before its first change).
+inline void discard(const fs::path& root, const prepared& p) {
+  if (!p.dry) detail::remove_tree(secrets_dirs(root) / std::to_string(p.generation));
+}
+
 // Puts the secrets that were in force before p back (a failed activation).
 inline void unflip(const fs::path& root, const prepared& p) {
   using namespace activation::detail;
   if (p.previous) atomic_symlink(*p.previous, secrets_link(root));
   else remove_file(secrets_link(root));
-  detail::remove_tree(secrets_dirs(root) / std::to_string(p.generation));
+  discard(root, p);
 }
 
 // After a successful activation: every directory of /run/secrets.d but the one in force goes.
