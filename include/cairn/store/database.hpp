@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <ctime>
 #include <optional>
 #include <chrono>
@@ -194,19 +195,42 @@ class database {
 
   reference_graph load_graph() {
     reference_graph g;
-    std::unordered_map<std::int64_t, std::size_t> by_id;
-    detail::sqlite_stmt ps(db_, "SELECT id, path, deriver FROM valid_paths");
+    // Ids come in ascending order (a rowid scan in one read transaction); index by id directly
+    // when they are dense enough, else by binary search.
+    detail::sqlite_transaction_read read(db_);
+    std::vector<std::int64_t> ids;
+    {
+      detail::sqlite_stmt n(db_, "SELECT count(*) FROM valid_paths");
+      if (n.use().next()) {
+        const auto count = static_cast<std::size_t>(n.i64(0));
+        ids.reserve(count);
+        g.paths.reserve(count);
+        g.derivers.reserve(count);
+        g.index.reserve(count);
+      }
+    }
+    detail::sqlite_stmt ps(db_, "SELECT id, path, deriver FROM valid_paths ORDER BY id");
     ps.use();
     while (ps.next()) {
-      by_id.emplace(ps.i64(0), g.paths.size());
-      g.index.emplace(ps.str(1), g.paths.size());
+      ids.push_back(ps.i64(0));
       g.paths.push_back(ps.str(1));
+      g.index.emplace(g.paths.back(), g.paths.size() - 1);
       g.derivers.push_back(ps.str(2));
     }
+    std::vector<std::size_t> dense;
+    if (!ids.empty() && ids.front() >= 0 && static_cast<std::uint64_t>(ids.back()) < 4 * ids.size() + 1024) {
+      dense.assign(static_cast<std::size_t>(ids.back()) + 1, 0);
+      for (std::size_t i = 0; i < ids.size(); ++i) dense[static_cast<std::size_t>(ids[i])] = i;
+    }
+    auto at = [&](std::int64_t id) -> std::size_t {
+      if (!dense.empty()) return dense[static_cast<std::size_t>(id)];
+      return static_cast<std::size_t>(std::lower_bound(ids.begin(), ids.end(), id) - ids.begin());
+    };
     g.refs.resize(g.paths.size());
     detail::sqlite_stmt rs(db_, "SELECT referrer, reference FROM refs");
     rs.use();
-    while (rs.next()) g.refs[by_id.at(rs.i64(0))].push_back(by_id.at(rs.i64(1)));
+    while (rs.next()) g.refs[at(rs.i64(0))].push_back(at(rs.i64(1)));
+    read.commit();
     return g;
   }
 
