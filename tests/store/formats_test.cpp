@@ -113,6 +113,41 @@ TEST(Nar, EmptyDirAndEmptyFile) {
   EXPECT_EQ(dump_to_string(t / "e"), nar_builder{}.s("nix-archive-1", "(", "type", "regular", "contents", "", ")").out);
 }
 
+TEST(Nar, FileChangingWhileArchivedIsAnError) {
+  temp_dir t;
+  const auto f = t / "big";
+  // Big files reach the sink in pieces: change the file after the first one.
+  for (const bool grow : {true, false}) {
+    write(f, std::string(3 << 20, 'z'));
+    bool changed = false;
+    auto sink = [&](std::string_view) {
+      if (changed) return;
+      changed = true;
+      if (grow) {
+        cairn::store::detail::fd a(::open(f.c_str(), O_WRONLY | O_APPEND));
+        cairn::store::detail::write_all(a.get(), "more", f.native());
+      } else {
+        fs::resize_file(f, 2 << 20);
+      }
+    };
+    try {
+      dump_path(f, sink);
+      FAIL() << "no error";
+    } catch (const store_error& e) {
+      EXPECT_EQ(std::string(e.what()), fmt::format("file '{}' {} while it was being archived", f.native(), grow ? "grew" : "shrank"));
+    }
+  }
+  // Sizes around the buffer's, which the reads must not confuse with a change.
+  for (const std::size_t size : {(1u << 20) - 100, (1u << 20) - 8, 1u << 20, (1u << 20) + 1, 2u << 20}) {
+    write(f, std::string(size, 'q'));
+    std::string nar;
+    string_sink out{nar};
+    const auto size_returned = dump_path(f, out);
+    EXPECT_EQ(size_returned, nar.size());
+    EXPECT_EQ(nar, nar_of_text(std::string(size, 'q'))) << size;
+  }
+}
+
 TEST(Nar, DemoTreeMatchesNix) {
   temp_dir t;
   write(t / "demo/hello.txt", "hello\n");

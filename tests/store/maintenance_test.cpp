@@ -6,6 +6,11 @@
 #include <cairn/store/realise.hpp>
 #include <cairn/store/verify.hpp>
 
+#include <chrono>
+#include <csignal>
+#include <iostream>
+#include <set>
+
 using namespace cairn::store;
 using namespace cairn_test;
 namespace b = cairn::store::builders;
@@ -114,6 +119,117 @@ TEST(GC, RemovesUnregisteredLeftovers) {
   write(stray / "x", "not registered");
   collect_garbage(s);
   EXPECT_FALSE(fs::exists(stray));
+}
+
+TEST(GC, MaxFreedDeletesInBatchesReferrersFirst) {
+  temp_dir t;
+  {
+    store s(config_in(t));
+    auto prev = s.add_text("base", std::string(50000, 'b'));
+    for (int i = 0; i < 6; ++i) prev = s.add_text(fmt::format("chain{}", i), std::string(50000, static_cast<char>('c' + i)) + s.logical(prev), {prev});
+  }
+  store s(config_in(t));
+  const auto r = collect_garbage(s, {.max_freed = 100000});
+  // Referrers first: the top of the chain goes; nothing left refers to an invalid path.
+  EXPECT_EQ(names(r.deleted), (std::vector<std::string>{"chain4", "chain5"}));
+  EXPECT_GE(r.bytes_freed, 100000u);
+  for (const auto& p : s.valid_paths()) {
+    EXPECT_TRUE(fs::exists(s.physical(p))) << p.base_name();
+    for (const auto& ref : s.path_info_of(p).references) EXPECT_TRUE(s.is_valid(ref)) << p.base_name() << " -> " << ref.base_name();
+  }
+  EXPECT_EQ(collect_garbage(s).deleted.size(), 5u);
+}
+
+TEST(GC, InvalidateRefusesPathsWithOutsideReferrers) {
+  temp_dir t;
+  store s(config_in(t));
+  const auto lib = s.add_text("lib", "lib");
+  const auto app = s.add_text("app", s.logical(lib), {lib});
+  const auto other = s.add_text("other", "other");
+  try {
+    s.with_db([&](database& db) { db.invalidate({other, lib}); });
+    FAIL() << "invalidated a path that a valid path refers to";
+  } catch (const store_error& e) {
+    EXPECT_NE(std::string(e.what()).find(fmt::format("cannot invalidate '{}': it still has referrers ('{}')", lib, app)),
+              std::string::npos)
+        << e.what();
+  }
+  EXPECT_TRUE(s.is_valid(lib));
+  EXPECT_TRUE(s.is_valid(other)) << "nothing is removed when one path cannot be";
+  s.with_db([&](database& db) { db.invalidate({lib, app, app}); });  // referrer in the set, duplicates
+  EXPECT_EQ(names(s.valid_paths()), std::vector<std::string>{"other"});
+}
+
+// A GC killed at any point: every valid path keeps all its files, and the next GC removes what
+// the killed one left (paths it had invalidated but not yet deleted).
+TEST(GC, KilledAtAnyPointLeavesAConsistentStore) {
+  temp_dir t;
+  const auto store_dir = t / "root/cairn/store";
+  auto add_garbage = [&](store& s) {
+    store_path prev = s.add_text("g-base", "base");
+    for (int i = 0; i < 60; ++i) {
+      // A read-only tree, and a text that refers to it and to the previous one.
+      const auto src = t / fmt::format("src{}", i);
+      write(src / "a/b", fmt::format("file {}", i));
+      write(src / "x", "#!/bin/sh\n", 0755);
+      if (!fs::is_symlink(src / "c")) fs::create_symlink("a/b", src / "c");
+      const auto tree = s.add_path(src, fmt::format("g-tree{}", i));
+      prev = s.add_text(fmt::format("g{}", i), s.logical(tree) + s.logical(prev), {tree, prev});
+    }
+  };
+  store_path live("d4b4lmbd433fa2xcdysz7p7zahnqh1z4-x");
+  {
+    store s(config_in(t));
+    live = s.add_text("live", "kept");
+    s.add_root("live", live);
+  }
+  // How long a whole run takes here, then runs killed at points spread over that time.
+  auto gc_in_child = [&](int kill_after_us) {
+    {
+      store s(config_in(t));
+      if (s.valid_paths().size() < 60) add_garbage(s);
+    }
+    const auto start = std::chrono::steady_clock::now();
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+      store s(config_in(t));
+      collect_garbage(s);
+      ::_exit(0);
+    }
+    if (kill_after_us >= 0) {
+      ::usleep(static_cast<useconds_t>(kill_after_us));
+      ::kill(pid, SIGKILL);
+    }
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count();
+  };
+  const auto whole = gc_in_child(-1);
+  int interrupted_after_commit = 0;
+  for (int step = 0; step < 12; ++step) {
+    gc_in_child(static_cast<int>(whole * step / 10));
+    store s(config_in(t));
+    const auto valid = s.valid_paths();
+    std::set<std::string> valid_names;
+    for (const auto& p : valid) {
+      valid_names.insert(p.base_name());
+      const auto info = s.path_info_of(p);
+      ASSERT_TRUE(fs::exists(fs::symlink_status(s.physical(p)))) << "valid path without files: " << p.base_name();
+      EXPECT_EQ(hash_path(s.physical(p)).nar_hash, info.nar_hash) << "valid path with missing files: " << p.base_name();
+      for (const auto& ref : info.references) EXPECT_TRUE(s.is_valid(ref)) << p.base_name() << " -> " << ref.base_name();
+    }
+    bool leftovers = false;
+    for (const auto& e : fs::directory_iterator(store_dir))
+      leftovers |= !e.path().filename().native().starts_with(".") && !valid_names.contains(e.path().filename().native());
+    interrupted_after_commit += leftovers;
+  }
+  std::cout << "a whole run: " << whole << " us; runs killed between the commit and the last file: "
+            << interrupted_after_commit << " of 12\n";
+  store s(config_in(t));
+  collect_garbage(s);
+  EXPECT_EQ(names(s.valid_paths()), std::vector<std::string>{"live"});
+  for (const auto& e : fs::directory_iterator(store_dir))
+    EXPECT_TRUE(e.path().filename().native().starts_with(".") || e.path().filename() == live.base_name()) << e.path();
 }
 
 TEST(Verify, DetectsModifiedAndMissingPaths) {

@@ -6,7 +6,8 @@
 //  - live: the closure of the roots under references, plus the derivers (.drv) of live paths
 //    (Nix's keep-derivations) and their closures;
 //  - everything else in the store directory is dead, deleted referrers first, the database
-//    updated before the files go so a crash never leaves a valid path without its files.
+//    updated (and synced) before the files go so a crash never leaves a valid path without its
+//    files; what a killed collector invalidated but did not delete, the next one removes.
 #include <cairn/store/detail/fs.hpp>
 #include <cairn/store/detail/lock.hpp>
 #include <cairn/store/store.hpp>
@@ -196,32 +197,50 @@ inline gc_result collect_garbage(store& s, const gc_options& opts = {}) {
     }
   }
   std::reverse(order.begin(), order.end());
-  const std::size_t batch = opts.max_freed == std::numeric_limits<std::uint64_t>::max() ? 1000 : 1;
-  for (std::size_t a = 0; a < order.size() && r.bytes_freed < opts.max_freed; a += batch) {
+
+  // Deletion, crash-safe at every point: a batch of paths leaves the database (one transaction,
+  // synced) before any of its files go, and a batch holds no path referred to by a later one.
+  // Killed before the commit, nothing changed; after it, the batch's files are unregistered
+  // leftovers, which the pass below removes on the next run. Without max_freed the batch is
+  // every dead path: one transaction, one fsync (SQLite's cost is per page touched, and a
+  // batch of random paths touches most pages, so smaller batches cost nearly as much each).
+  // With max_freed, a batch is the paths that reach it as measured before: the same paths as
+  // deleting one at a time, without a transaction each.
+  const auto store_phys = s.to_physical(s.dir().path());
+  detail::fd sfd(::open(store_phys.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!sfd) detail::throw_sys("cannot open the store directory", store_phys.native());
+  const bool limited = opts.max_freed != std::numeric_limits<std::uint64_t>::max();
+  for (std::size_t a = 0; a < order.size() && r.bytes_freed < opts.max_freed;) {
+    std::size_t b = order.size();
+    if (limited) {
+      std::uint64_t planned = r.bytes_freed;
+      for (b = a; b < order.size() && planned < opts.max_freed; ++b) {
+        const auto& n = g.paths[order[b]];
+        planned += detail::disk_usage_at(sfd.get(), n, (store_phys / n).native());
+      }
+    }
     std::vector<store_path> chunk;
-    for (std::size_t k = a; k < std::min(order.size(), a + batch); ++k) chunk.emplace_back(g.paths[order[k]]);
+    chunk.reserve(b - a);
+    for (std::size_t k = a; k < b; ++k) chunk.emplace_back(g.paths[order[k]]);
     s.with_db([&](database& db) { db.invalidate(chunk); });
     for (auto& p : chunk) {
-      r.bytes_freed += detail::remove_tree(s.physical(p));
+      r.bytes_freed += detail::remove_at(sfd.get(), p.base_name(), (store_phys / p.base_name()).native());
       r.deleted.push_back(std::move(p));
     }
+    a = b;
   }
   // Unregistered leftovers in the store directory (not being written: no live temp root).
   if (r.bytes_freed < opts.max_freed) {
     std::set<std::string> protected_names;
     for (const auto& root : all_roots) protected_names.insert(root.target.base_name());
-    const auto store_phys = s.to_physical(s.dir().path());
-    detail::fd dfd(::open(store_phys.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (dfd) {
-      for (const auto& n : detail::list_dir(dfd.get(), store_phys.native())) {
-        if (n.starts_with(".") || g.index.contains(n) || protected_names.contains(n)) continue;
-        try {
-          const store_path p(n);
-          detail::file_lock busy(s.state_path() / "locks" / (n + ".lock"), true, false, true);
-          if (!busy.held() || s.is_valid(p)) continue;
-          r.bytes_freed += detail::remove_tree(s.physical(p));
-        } catch (const bad_store_path&) {
-        }
+    for (const auto& n : detail::list_dir(sfd.get(), store_phys.native())) {
+      if (n.starts_with(".") || g.index.contains(n) || protected_names.contains(n)) continue;
+      try {
+        const store_path p(n);
+        detail::file_lock busy(s.state_path() / "locks" / (n + ".lock"), true, false, true);
+        if (!busy.held() || s.is_valid(p)) continue;
+        r.bytes_freed += detail::remove_at(sfd.get(), n, (store_phys / n).native());
+      } catch (const bad_store_path&) {
       }
     }
     // Hard-link targets of `optimise` that nothing uses any more.

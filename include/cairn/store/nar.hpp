@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -34,10 +35,12 @@ inline constexpr std::size_t nar_max_depth = 256;
 
 namespace detail {
 
-/// Buffers small tokens; hands big file contents to the sink without copying twice.
+/// Buffers small tokens; hands big file contents to the sink without copying twice. File data
+/// is read straight into the buffer (not zero-filled first), and a file that fits is read with
+/// one read() asking a byte more than its size, whose short count proves the end of the file.
 class nar_writer {
  public:
-  explicit nar_writer(sink_ref out) : out_(out) { buf_.reserve(buffer_size); }
+  explicit nar_writer(sink_ref out) : out_(out), buf_(new char[buffer_size]) {}
   ~nar_writer() = default;
 
   void str(std::string_view s) {
@@ -51,7 +54,7 @@ class nar_writer {
     bytes({b, 8});
   }
   void bytes(std::string_view s) {
-    if (buf_.size() + s.size() > buffer_size) {
+    if (used_ + s.size() > buffer_size) {
       flush();
       if (s.size() >= buffer_size) {
         out_(s);
@@ -59,7 +62,8 @@ class nar_writer {
         return;
       }
     }
-    buf_.append(s);
+    std::memcpy(buf_.get() + used_, s.data(), s.size());
+    used_ += s.size();
     size_ += s.size();
   }
   void pad(std::uint64_t len) {
@@ -70,32 +74,38 @@ class nar_writer {
   void file_contents(int f, std::uint64_t size, std::string_view where) {
     u64(size);
     std::uint64_t left = size;
-    while (left > 0) {
-      if (buf_.size() == buffer_size) flush();
-      const auto room = std::min<std::uint64_t>(left, buffer_size - buf_.size());
-      const auto old = buf_.size();
-      buf_.resize(old + room);
-      const auto n = read_some(f, buf_.data() + old, room, where);
-      buf_.resize(old + n);
-      size_ += n;
-      if (n < room) throw store_error(fmt::format("file '{}' shrank while it was being archived", where));
-      left -= n;
+    for (;;) {
+      if (used_ == buffer_size) flush();
+      const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(left + 1, buffer_size - used_));
+      const auto n = ::read(f, buf_.get() + used_, want);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        throw_sys("cannot read", where);
+      }
+      const auto got = static_cast<std::size_t>(n);
+      if (got > left) throw store_error(fmt::format("file '{}' grew while it was being archived", where));
+      used_ += got;
+      size_ += got;
+      left -= got;
+      if (got == 0) {
+        if (left > 0) throw store_error(fmt::format("file '{}' shrank while it was being archived", where));
+        break;
+      }
+      if (left == 0 && got < want) break;  // a short read past the last byte: the end
     }
-    char extra;
-    if (read_some(f, &extra, 1, where) != 0)
-      throw store_error(fmt::format("file '{}' grew while it was being archived", where));
     pad(size);
   }
   void flush() {
-    if (!buf_.empty()) out_(buf_);
-    buf_.clear();
+    if (used_ > 0) out_({buf_.get(), used_});
+    used_ = 0;
   }
   std::uint64_t size() const { return size_; }
 
  private:
   static constexpr std::size_t buffer_size = 1 << 20;
   sink_ref out_;
-  std::string buf_;
+  std::unique_ptr<char[]> buf_;
+  std::size_t used_ = 0;
   std::uint64_t size_ = 0;
 };
 

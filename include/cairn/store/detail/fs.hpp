@@ -53,6 +53,21 @@ inline std::uint64_t remove_at(int dirfd, const std::string& name, const std::st
   return freed;
 }
 
+/// The bytes remove_at would free for `name` under dirfd, counted the same way; removes nothing.
+inline std::uint64_t disk_usage_at(int dirfd, const std::string& name, const std::string& shown) {
+  struct stat st {};
+  if (::fstatat(dirfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+    if (errno == ENOENT) return 0;
+    throw_sys("cannot stat", shown);
+  }
+  if (!S_ISDIR(st.st_mode)) return S_ISREG(st.st_mode) && st.st_nlink == 1 ? static_cast<std::uint64_t>(st.st_blocks) * 512 : 0;
+  std::uint64_t used = static_cast<std::uint64_t>(st.st_blocks) * 512;
+  fd dfd(::openat(dirfd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (!dfd) return used;  // unreadable: its contents are counted when it is removed
+  for (const auto& n : list_dir(dfd.get(), shown)) used += disk_usage_at(dfd.get(), n, shown + "/" + n);
+  return used;
+}
+
 /// Removes a file or tree if it exists; returns bytes freed.
 inline std::uint64_t remove_tree(const std::filesystem::path& p) {
   return remove_at(AT_FDCWD, p.native(), p.native());

@@ -144,4 +144,23 @@ class sqlite_transaction {
   bool done_ = false;
 };
 
+/// BEGIN (deferred: a read snapshot until the first write) ... COMMIT; rolls back unless committed.
+class sqlite_transaction_read {
+ public:
+  explicit sqlite_transaction_read(sqlite_db& db) : db_(db) { db_.exec("BEGIN"); }
+  void commit() {
+    db_.exec("COMMIT");
+    done_ = true;
+  }
+  ~sqlite_transaction_read() {
+    if (!done_) sqlite3_exec(db_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+  }
+  sqlite_transaction_read(const sqlite_transaction_read&) = delete;
+  sqlite_transaction_read& operator=(const sqlite_transaction_read&) = delete;
+
+ private:
+  sqlite_db& db_;
+  bool done_ = false;
+};
+
 }  // namespace cairn::store::detail
