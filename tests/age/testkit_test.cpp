@@ -63,7 +63,7 @@ const fs::path testkit_dir = CAIRN_AGE_TESTKIT_DIR;
 
 TEST(testkit, every_usable_cctv_vector_gives_its_expected_outcome) {
   if (!fs::is_directory(testkit_dir))
-    GTEST_SKIP() << "the CCTV age testkit is absent: expected it at " << testkit_dir << " (shared/age-testkit beside the repo)";
+    GTEST_SKIP() << "the CCTV age testkit is absent: expected it at " << testkit_dir << " (tests/age/testkit, the C2SP CCTV vectors)";
   std::vector<fs::path> files;
   for (const auto& e : fs::directory_iterator(testkit_dir)) files.push_back(e.path());
   std::sort(files.begin(), files.end());
