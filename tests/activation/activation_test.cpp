@@ -3,6 +3,7 @@
 #include "support.hpp"
 
 #include <cairn/activation.hpp>
+#include <cairn/age.hpp>
 
 #include <gtest/gtest.h>
 
@@ -361,4 +362,39 @@ TEST_F(demo_root, ADamagedGenerationInForceDoesNotBlockSwitchingAway) {
   EXPECT_TRUE(contains(out, "warning: the generation in force cannot be read, so its units are not compared: ")) << out;
   EXPECT_EQ(link_of(root / "run/current-system"), gen2);
   EXPECT_FALSE(act::detail::lexists(root / "etc/cairn/only-in-1"));  // removed all the same: etc-state knows it
+}
+
+// A secret whose path is outside /run/secrets (opted in) is a link there, made, kept and
+// removed by cairn; a file it did not make in that place stops the activation up front.
+TEST_F(demo_root, SecretsOutsideRunSecretsAreLinksCairnManages) {
+  auto id = cairn::age::x25519_identity::generate();
+  act::detail::make_dirs(root / "cairn/var/keys", 0700);
+  cairn::age::write_key_file(root / "cairn/var/keys/host.age", id);
+  std::vector<cairn::age::recipient_ptr> to{std::make_shared<cairn::age::x25519_recipient>(id.recipient())};
+  std::string plain = "psk\n";
+  fs::path sealed = dir.path / "wifi.age";
+  act::detail::write_file_atomic(sealed, cairn::age::encrypt_to_string({reinterpret_cast<const std::uint8_t*>(plain.data()), plain.size()}, to));
+  auto spec = demo_spec(2);
+  spec.secrets.identity_paths = {"/cairn/var/keys/host.age"};
+  spec.secrets.secrets = {{.name = "wifi", .source = sealed, .path = "/var/lib/iwd/home.psk"}};
+  std::string with_link = add_toplevel(root, spec, "cairn-system-demo-link");
+
+  // In the way: an unmanaged file. Nothing changes.
+  act::detail::make_dirs(root / "var/lib/iwd");
+  act::detail::write_file_atomic(root / "var/lib/iwd/home.psk", "mine\n");
+  run(gen1, act::action::switch_);
+  EXPECT_EQ(error_of([&] { run(with_link, act::action::switch_); }),
+            fmt::format("secret link /var/lib/iwd/home.psk: {} exists and is not cairn's; move it away first", (root / "var/lib/iwd/home.psk").string()));
+  EXPECT_EQ(link_of(root / "run/current-system"), gen1);
+  EXPECT_FALSE(act::detail::lexists(root / "run/secrets.d/1"));
+
+  fs::remove(root / "var/lib/iwd/home.psk");
+  run(with_link, act::action::switch_);
+  EXPECT_EQ(link_of(root / "var/lib/iwd/home.psk"), "/run/secrets/wifi");
+  EXPECT_EQ(slurp(root / "run/secrets/wifi"), plain);
+  run(with_link, act::action::switch_);  // again: the link is cairn's now
+  EXPECT_EQ(link_of(root / "var/lib/iwd/home.psk"), "/run/secrets/wifi");
+  run(gen2, act::action::switch_);  // no secrets: the link goes, /run/secrets is empty
+  EXPECT_FALSE(act::detail::lexists(root / "var/lib/iwd/home.psk"));
+  EXPECT_TRUE(fs::is_empty(root / "run/secrets/"));
 }
