@@ -27,6 +27,7 @@ struct output_file {
   std::optional<uid_t> owner;  // fchown'ed before any content is written
   std::optional<gid_t> group;
   bool overwrite = true;       // false: fail if the destination exists
+  bool sync = true;            // fsync before the rename; off where durability is moot (/run/secrets.d)
 };
 
 namespace detail {
@@ -72,7 +73,7 @@ inline void write_file_atomically(const std::filesystem::path& path, const outpu
     if (::fchmod(fd.get(), options.mode) != 0) detail::io_error("cannot set the mode of " + path.string());
     fd_sink out(fd.get(), path.string());
     write(out);
-    if (::fsync(fd.get()) != 0) detail::io_error("cannot write " + path.string());
+    if (options.sync && ::fsync(fd.get()) != 0) detail::io_error("cannot write " + path.string());
     if (::close(fd.release()) != 0) detail::io_error("cannot write " + path.string());
     if (options.overwrite) {
       if (::rename(tmp.c_str(), path.c_str()) != 0) detail::io_error("cannot rename into " + path.string());

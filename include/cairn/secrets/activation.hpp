@@ -267,7 +267,8 @@ inline std::optional<prepared> prepare(const fs::path& root, const activation::t
         auto& t = secret_targets[i];
         fs::path out = dir / t.rel;
         make_dirs(out.parent_path(), 0751);
-        jobs.push_back({spec.secrets[i].source, out, {.mode = t.mode, .owner = t.uid, .group = t.gid, .overwrite = false}});
+        // No fsync: /run does not outlive a reboot, and the directory is not in force until the flip.
+        jobs.push_back({spec.secrets[i].source, out, {.mode = t.mode, .owner = t.uid, .group = t.gid, .overwrite = false, .sync = false}});
       }
       auto failures = age::decrypt_files(jobs, identities);
       if (!failures.empty()) {
@@ -290,7 +291,7 @@ inline std::optional<prepared> prepare(const fs::path& root, const activation::t
       if (!o.dry) {
         fs::path out = dir / t.rel;
         make_dirs(out.parent_path(), 0751);
-        age::write_file_atomically(out, {.mode = t.mode, .owner = t.uid, .group = t.gid, .overwrite = false},
+        age::write_file_atomically(out, {.mode = t.mode, .owner = t.uid, .group = t.gid, .overwrite = false, .sync = false},
                                    [&](age::sink& s) { s.write({reinterpret_cast<const std::uint8_t*>(text.data()), text.size()}); });
       }
       Botan::secure_scrub_memory(text.data(), text.size());
