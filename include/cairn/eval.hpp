@@ -626,6 +626,14 @@ class evaluator final : private detail::registrar, private detail::reader {
 
   // ---- registration ----------------------------------------------------------------------
 
+  constexpr detail::def_entry& new_entry() {
+    if (entries_.empty() || entries_.back().size() == entries_.back().capacity()) {
+      entries_.emplace_back();
+      entries_.back().reserve(256);
+    }
+    return entries_.back().emplace_back();
+  }
+
   constexpr std::uint32_t add_callable(detail::callable* owned) override {
     callables_.emplace_back(owned);
     return static_cast<std::uint32_t>(callables_.size() - 1);
@@ -680,13 +688,11 @@ class evaluator final : private detail::registrar, private detail::reader {
     // by its path, without building the concrete path or walking the trie level by level.
     if (scope == nullptr && bound == 0) {
       if (auto* i = declaration_index_.find(o.path); i != nullptr && declarations_[*i]->top_node >= 0) {
-        auto entry = detail::box<detail::def_entry>::make();
-        entry->where = where;
-        if (names.empty() && conditions.empty()) entry->node = std::move(leaf);
-        else entry->node = with_conditions(wrap_below(std::move(leaf), names, 0), conditions);
-        entries_.push_back(std::move(entry));
-        nodes_[declarations_[*i]->top_node].defs.push_back(
-            def_ref{entries_.back().get(), &entries_.back()->node, nullptr});
+        auto& entry = new_entry();
+        entry.where = where;
+        if (names.empty() && conditions.empty()) entry.node = std::move(leaf);
+        else entry.node = with_conditions(wrap_below(std::move(leaf), names, 0), conditions);
+        nodes_[declarations_[*i]->top_node].defs.push_back(def_ref{&entry, &entry.node, nullptr});
         return;
       }
     }
@@ -706,24 +712,22 @@ class evaluator final : private detail::registrar, private detail::reader {
       if (next == 0) break;
       t = next;
     }
-    auto entry = detail::box<detail::def_entry>::make();
-    entry->where = where;
+    auto& entry = new_entry();
+    entry.where = where;
     if (tries_[t].declaration < 0 || declarations_[tries_[t].declaration]->top_node < 0) {
-      entry->node = std::move(leaf);
+      entry.node = std::move(leaf);
       detail::unmatched_definition u;
       u.loc.assign(path.begin(), path.begin() + static_cast<std::ptrdiff_t>(std::min(i + 1, path.size())));
       u.below.assign(path.begin() + static_cast<std::ptrdiff_t>(u.loc.size()), path.end());
       u.trie = t;
       u.option = o;
-      entries_.push_back(std::move(entry));
-      u.ref = def_ref{entries_.back().get(), &entries_.back()->node, nullptr};
+      u.ref = def_ref{&entry, &entry.node, nullptr};
       unmatched_.push_back(std::move(u));
       return;
     }
-    entry->node = with_conditions(wrap_below(std::move(leaf), path, i), conditions);
+    entry.node = with_conditions(wrap_below(std::move(leaf), path, i), conditions);
     auto& n = nodes_[declarations_[tries_[t].declaration]->top_node];
-    entries_.push_back(std::move(entry));
-    n.defs.push_back(def_ref{entries_.back().get(), &entries_.back()->node, nullptr});
+    n.defs.push_back(def_ref{&entry, &entry.node, nullptr});
   }
 
   constexpr void each(const option_base& o, detail::instance_configurer* owned, const detail::location& where,
@@ -1785,7 +1789,9 @@ class evaluator final : private detail::registrar, private detail::reader {
   detail::string_index declaration_index_;
   std::vector<detail::trie_node> tries_;
   std::vector<node> nodes_;  // reserved for every option at set-up: never moves (nodes are pointed at)
-  std::vector<detail::box<detail::def_entry>> entries_;
+  // Registered definitions, in chunks that never move (definitions are pointed at): one heap
+  // object per chunk rather than per definition.
+  std::vector<std::vector<detail::def_entry>> entries_;
   std::vector<detail::poly_box<detail::callable>> callables_;
   std::vector<detail::poly_box<detail::instance_configurer>> configurers_;
   std::vector<detail::unmatched_definition> unmatched_;
