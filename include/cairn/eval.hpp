@@ -157,10 +157,18 @@ struct instance_scope {
 };
 
 struct node {
-  std::vector<std::string> loc;
+  // Its path: options outside submodules point at their declaration's (not copied, a large
+  // host has tens of thousands), fields of instances own theirs.
+  const std::vector<std::string>* declared_loc = nullptr;
+  std::vector<std::string> own_loc;
+  constexpr const std::vector<std::string>& loc() const {
+    if (declared_loc != nullptr) return *declared_loc;
+    return own_loc;
+  }
   std::uint32_t declaration = 0;
   std::vector<def_ref> defs;      // in definition order, without the default
-  box<def_entry> default_entry;   // the declared default: a definition at priority 1500
+  def_entry default_entry;        // the declared default (when has_default): a definition at priority 1500
+  bool has_default = false;
   state value_state = state::unevaluated;
   value result;
   std::vector<box<value>> forced;  // values of deferred definitions, alive with the node
@@ -247,8 +255,8 @@ class evaluator final : private detail::registrar, private detail::reader {
   constexpr value whole_config() {
     attrs out;
     for (std::uint32_t i = 0; i < nodes_.size() && !failed(); ++i) {
-      const auto& v = force(*nodes_[i]);
-      insert_at(out, nodes_[i]->loc, 0, v);
+      const auto& v = force(nodes_[i]);
+      insert_at(out, nodes_[i].loc(), 0, v);
     }
     return out;
   }
@@ -259,7 +267,7 @@ class evaluator final : private detail::registrar, private detail::reader {
   // `eval --json` of W(400,50) was that copy). `loc` is a std::vector<std::string_view>.
   template <class F>
   constexpr void for_each_value(F&& f) {
-    for (std::uint32_t i = 0; i < nodes_.size() && !failed(); ++i) force(*nodes_[i]);
+    for (std::uint32_t i = 0; i < nodes_.size() && !failed(); ++i) force(nodes_[i]);
     if (failed()) return;
     std::vector<std::string_view> loc;
     visit_in_order(0, loc, f);
@@ -268,7 +276,7 @@ class evaluator final : private detail::registrar, private detail::reader {
   // Computes every option value and every field of every submodule instance, without
   // assembling the values of submodule options (whole_config does that).
   constexpr void force_all() {
-    for (std::uint32_t i = 0; i < nodes_.size() && !failed(); ++i) force_deep(*nodes_[i]);
+    for (std::uint32_t i = 0; i < nodes_.size() && !failed(); ++i) force_deep(nodes_[i]);
   }
 
   constexpr cairn::config root_config() { return cairn::config(*this, nullptr); }
@@ -307,6 +315,18 @@ class evaluator final : private detail::registrar, private detail::reader {
     tries_.emplace_back();  // the root
     collect_modules(root);
     for (auto it = modules_.rbegin(); it != modules_.rend(); ++it) fold_order_.push_back(*it);
+    // Room for every declaration and trie node up front: growing moves every trie node and
+    // rehashes every path (a host of 20,000 options spent a tenth of declaring on that).
+    std::size_t options = 0, segments = 0;
+    for (const auto* m : fold_order_)
+      for (const auto* o : m->options) {
+        ++options;
+        segments += 1 + static_cast<std::size_t>(std::count(o->path.begin(), o->path.end(), '.'));
+      }
+    declarations_.reserve(options);
+    declaration_index_.reserve(options);
+    tries_.reserve(segments + 1);  // at most one node per segment, and the root
+    nodes_.reserve(options);
     for (const auto* m : fold_order_)
       for (const auto* o : m->options) declare(*o, m);
     if (failed()) return;
@@ -526,12 +546,11 @@ class evaluator final : private detail::registrar, private detail::reader {
       bool in_submodule = false;
       for (const auto& s : d.loc) in_submodule = in_submodule || is_placeholder(s);
       if (!in_submodule && !inside_submodule_option(d)) {
-        auto n = detail::box<node>::make();
-        n->loc = d.loc;
-        n->declaration = i;
-        init_default(*n, d);
         d.top_node = static_cast<std::int32_t>(nodes_.size());
-        nodes_.push_back(std::move(n));
+        auto& n = nodes_.emplace_back();  // within the capacity reserved at set-up
+        n.declared_loc = &d.loc;
+        n.declaration = i;
+        init_default(n, d);
       }
     }
   }
@@ -593,15 +612,27 @@ class evaluator final : private detail::registrar, private detail::reader {
 
   constexpr void init_default(node& n, const detail::declaration& d) {
     if (d.with_default == nullptr) return;
-    n.default_entry = detail::box<detail::def_entry>::make();
-    n.default_entry->node = def_node::wrap(def_node::kind::override_, priority::option_default,
-                                           def_node::of(d.with_default->make_default(*d.with_default)));
-    n.default_entry->where = {d.with_default->declared_at.file_name(),
+    n.has_default = true;
+    // def_node::wrap(override_, option_default, def_node::of(default)), built in place.
+    auto& wrapped = n.default_entry.node;
+    wrapped.type = def_node::kind::override_;
+    wrapped.number = priority::option_default;
+    wrapped.children.emplace_back();
+    wrapped.children.back().plain = d.with_default->make_default(*d.with_default);
+    n.default_entry.where = {d.with_default->declared_at.file_name(),
                               static_cast<std::uint32_t>(d.with_default->declared_at.line()), nullptr};
-    n.default_entry->scope = n.scope;
+    n.default_entry.scope = n.scope;
   }
 
   // ---- registration ----------------------------------------------------------------------
+
+  constexpr detail::def_entry& new_entry() {
+    if (entries_.empty() || entries_.back().size() == entries_.back().capacity()) {
+      entries_.emplace_back();
+      entries_.back().reserve(256);
+    }
+    return entries_.back().emplace_back();
+  }
 
   constexpr std::uint32_t add_callable(detail::callable* owned) override {
     callables_.emplace_back(owned);
@@ -657,12 +688,11 @@ class evaluator final : private detail::registrar, private detail::reader {
     // by its path, without building the concrete path or walking the trie level by level.
     if (scope == nullptr && bound == 0) {
       if (auto* i = declaration_index_.find(o.path); i != nullptr && declarations_[*i]->top_node >= 0) {
-        auto entry = detail::box<detail::def_entry>::make();
-        entry->where = where;
-        entry->node = with_conditions(wrap_below(std::move(leaf), names, 0), conditions);
-        entries_.push_back(std::move(entry));
-        nodes_[declarations_[*i]->top_node]->defs.push_back(
-            def_ref{entries_.back().get(), &entries_.back()->node, nullptr});
+        auto& entry = new_entry();
+        entry.where = where;
+        if (names.empty() && conditions.empty()) entry.node = std::move(leaf);
+        else entry.node = with_conditions(wrap_below(std::move(leaf), names, 0), conditions);
+        nodes_[declarations_[*i]->top_node].defs.push_back(def_ref{&entry, &entry.node, nullptr});
         return;
       }
     }
@@ -682,24 +712,22 @@ class evaluator final : private detail::registrar, private detail::reader {
       if (next == 0) break;
       t = next;
     }
-    auto entry = detail::box<detail::def_entry>::make();
-    entry->where = where;
+    auto& entry = new_entry();
+    entry.where = where;
     if (tries_[t].declaration < 0 || declarations_[tries_[t].declaration]->top_node < 0) {
-      entry->node = std::move(leaf);
+      entry.node = std::move(leaf);
       detail::unmatched_definition u;
       u.loc.assign(path.begin(), path.begin() + static_cast<std::ptrdiff_t>(std::min(i + 1, path.size())));
       u.below.assign(path.begin() + static_cast<std::ptrdiff_t>(u.loc.size()), path.end());
       u.trie = t;
       u.option = o;
-      entries_.push_back(std::move(entry));
-      u.ref = def_ref{entries_.back().get(), &entries_.back()->node, nullptr};
+      u.ref = def_ref{&entry, &entry.node, nullptr};
       unmatched_.push_back(std::move(u));
       return;
     }
-    entry->node = with_conditions(wrap_below(std::move(leaf), path, i), conditions);
-    auto& n = *nodes_[declarations_[tries_[t].declaration]->top_node];
-    entries_.push_back(std::move(entry));
-    n.defs.push_back(def_ref{entries_.back().get(), &entries_.back()->node, nullptr});
+    entry.node = with_conditions(wrap_below(std::move(leaf), path, i), conditions);
+    auto& n = nodes_[declarations_[tries_[t].declaration]->top_node];
+    n.defs.push_back(def_ref{&entry, &entry.node, nullptr});
   }
 
   constexpr void each(const option_base& o, detail::instance_configurer* owned, const detail::location& where,
@@ -710,14 +738,14 @@ class evaluator final : private detail::registrar, private detail::reader {
       return fail("The option `" + std::string(o.path) + "' configured with each() at " + where_of(where) +
                   " does not exist: its module is not imported.");
     }
-    nodes_[declarations_[*index]->top_node]->each.push_back({owned, where, conditions});
+    nodes_[declarations_[*index]->top_node].each.push_back({owned, where, conditions});
   }
 
   // Definitions from each(): fields of this instance, relative to its container.
   constexpr void define_in_instance(instance_scope& scope, const option_base& o, const std::vector<std::string>& path,
                                     def_node&& leaf, const detail::location& where,
                                     const std::vector<std::uint32_t>& conditions) {
-    const auto& container = scope.container->loc;
+    const auto& container = scope.container->loc();
     bool inside = path.size() > container.size() + (scope.name.empty() ? 0 : 1);
     for (std::size_t i = 0; inside && i < container.size(); ++i) inside = path[i] == container[i];
     if (inside && !scope.name.empty()) inside = path[container.size()] == scope.name;
@@ -814,7 +842,7 @@ class evaluator final : private detail::registrar, private detail::reader {
       fail("`" + detail::show_option(loc) + "' is a field of a submodule; name its instance." + children_hint(t));
       return r;
     }
-    return walk(*nodes_[declarations_[tries_[t].declaration]->top_node],
+    return walk(nodes_[declarations_[tries_[t].declaration]->top_node],
                 std::vector<std::string>(loc.begin() + static_cast<std::ptrdiff_t>(i), loc.end()), loc);
   }
 
@@ -853,7 +881,7 @@ class evaluator final : private detail::registrar, private detail::reader {
       scope = find_instance(n, rest.front());
       used = 1;
       if (scope == nullptr) {
-        fail(detail::messages::missing_attribute(detail::show_option(n.loc), rest.front()));
+        fail(detail::messages::missing_attribute(detail::show_option(n.loc()), rest.front()));
         return r;
       }
     }
@@ -868,7 +896,7 @@ class evaluator final : private detail::registrar, private detail::reader {
     while (i < rest.size()) {
       auto next = tries_[t].child(rest[i]);
       if (next == 0) {
-        std::vector<std::string> prefix = n.loc;
+        std::vector<std::string> prefix = n.loc();
         for (std::size_t j = 0; j <= i; ++j) prefix.push_back(rest[j]);
         fail("The option `" + detail::show_option(prefix) + "' does not exist.");
         return r;
@@ -946,9 +974,9 @@ class evaluator final : private detail::registrar, private detail::reader {
     if (failed()) return empty_;
     if (auto* i = declaration_index_.find(o.path); i != nullptr) {
       const auto& d = *declarations_[*i];
-      if (d.top_node >= 0 && names.empty()) return force(*nodes_[d.top_node]);  // the common case
+      if (d.top_node >= 0 && names.empty()) return force(nodes_[d.top_node]);  // the common case
       if (d.container >= 0 && names.size() == bound) {  // a field: users.users.<name>.uid
-        node& c = *nodes_[declarations_[d.container]->top_node];
+        node& c = nodes_[declarations_[d.container]->top_node];
         instances(c);
         if (failed()) return empty_;
         instance_scope* s = nullptr;
@@ -1024,7 +1052,7 @@ class evaluator final : private detail::registrar, private detail::reader {
       try {
         n.result = compute(n);
       } catch (evaluation_error& e) {
-        if (stack_.size() > 1 || frames_started_) e.add_frame("while evaluating the option `" + detail::show_option(n.loc) + "'");
+        if (stack_.size() > 1 || frames_started_) e.add_frame("while evaluating the option `" + detail::show_option(n.loc()) + "'");
         frames_started_ = true;
         stack_.pop_back();
         n.value_state = detail::state::unevaluated;
@@ -1042,38 +1070,44 @@ class evaluator final : private detail::registrar, private detail::reader {
     bool on = false;
     for (const auto& [s, is_names] : stack_) {
       on = on || (s == n && is_names == names);
-      if (on) chain.push_back(detail::show_option(s->loc) + (is_names ? " (its names)" : ""));
+      if (on) chain.push_back(detail::show_option(s->loc()) + (is_names ? " (its names)" : ""));
     }
-    chain.push_back(detail::show_option(n->loc) + (names ? " (its names)" : ""));
+    chain.push_back(detail::show_option(n->loc()) + (names ? " (its names)" : ""));
     fail(detail::messages::cycle(chain));
   }
 
   constexpr std::vector<def_ref> all_defs(node& n) {
     std::vector<def_ref> defs;
-    if (n.default_entry) defs.push_back({n.default_entry.get(), &n.default_entry->node, nullptr});
+    defs.reserve(n.defs.size() + 1);
+    if (n.has_default) defs.push_back(default_ref(n));
     defs.insert(defs.end(), n.defs.begin(), n.defs.end());
     return defs;
+  }
+  static constexpr def_ref default_ref(const node& n) {
+    return {&n.default_entry, &n.default_entry.node, nullptr};
   }
 
   constexpr value compute(node& n) {
     const auto& d = *declarations_[n.declaration];
     const auto& type = type_of(d);
-    auto defs = all_defs(n);
-    if (d.read_only && defs.size() > 1) {
+    if (d.read_only && n.defs.size() + (n.has_default ? 1 : 0) > 1) {
       std::vector<shown> each;
-      for (const auto& r : defs) each.push_back(show(r, &n));
-      fail(detail::messages::read_only_set_twice(detail::show_option(n.loc), each));
+      for (const auto& r : all_defs(n)) each.push_back(show(r, &n));
+      fail(detail::messages::read_only_set_twice(detail::show_option(n.loc()), each));
       return {};
     }
     if (is_submodule_container(type)) return container_value(n);
-    auto processed = process(defs);
+    // The default first, then the definitions (all_defs(n), without copying them).
+    def_ref default_def;
+    if (n.has_default) default_def = default_ref(n);
+    auto processed = process(n.has_default ? &default_def : nullptr, n.defs);
     if (failed()) return {};
     if (processed.empty()) {
       if (has_empty_value(type)) return empty_value(type);
-      fail(detail::messages::no_value(detail::show_option(n.loc)));
+      fail(detail::messages::no_value(detail::show_option(n.loc())));
       return {};
     }
-    return merge_values(detail::loc_ref{&n.loc}, type, processed, n);
+    return merge_values(detail::loc_ref{&n.loc()}, type, processed, n);
   }
 
   // ---- NixOS's mergeDefinitions: discharge, priorities, order --------------------------------
@@ -1118,22 +1152,31 @@ class evaluator final : private detail::registrar, private detail::reader {
     return {r.entry, &c, nullptr};
   }
 
-  constexpr std::vector<def_ref> process(const std::vector<def_ref>& defs) {
-    std::vector<def_ref> discharged;
+  constexpr std::vector<def_ref> process(const std::vector<def_ref>& defs) { return process(nullptr, defs); }
+  // `first` (when not null) comes before `defs`: a node's default.
+  constexpr std::vector<def_ref> process(const def_ref* first, const std::vector<def_ref>& defs) {
+    std::vector<def_ref> kept;  // discharged, then filtered in place
+    kept.reserve(defs.size() + 1);
+    if (first != nullptr) {
+      discharge(*first, kept);
+      if (failed()) return {};
+    }
     for (const auto& r : defs) {
-      discharge(r, discharged);
+      discharge(r, kept);
       if (failed()) return {};
     }
     std::int32_t best = 9999;
-    for (const auto& r : discharged) best = std::min(best, priority_of(r));
-    std::vector<def_ref> kept;
+    for (const auto& r : kept) best = std::min(best, priority_of(r));
     bool ordered = false;
-    for (const auto& r : discharged) {
+    std::size_t count = 0;
+    for (std::size_t i = 0; i < kept.size(); ++i) {
+      const def_ref r = kept[i];
       if (priority_of(r) != best) continue;  // dropped before any check, as NixOS
       auto k = r.node != nullptr && r.node->type == def_node::kind::override_ ? strip(r) : r;
       ordered = ordered || (k.node != nullptr && k.node->type == def_node::kind::order);
-      kept.push_back(k);
+      kept[count++] = k;
     }
+    kept.resize(count);
     if (ordered) {
       detail::stable_sort(kept, [](const def_ref& a, const def_ref& b) { return order_of(a) < order_of(b); });
       for (auto& r : kept)
@@ -1292,6 +1335,9 @@ class evaluator final : private detail::registrar, private detail::reader {
                              const std::vector<def_ref>& defs, node& owner) {
     if (!check_all(loc, type, defs, owner, true)) return {};
     list out;
+    std::size_t total = 0;
+    for (const auto& r : defs) total += force_ref(r, owner)->as_list().size();
+    out.reserve(total);
     const auto& elem = *type.elem;
     // Scalars whose single definition merges to itself are checked in place; single-line
     // strings still drop their trailing newline in their merge.
@@ -1352,9 +1398,10 @@ class evaluator final : private detail::registrar, private detail::reader {
     detail::stable_sort(items, [](const item& a, const item& b) { return a.name < b.name; });
     attrs out;
     const type_descriptor& elem = anything ? type : *type.elem;
+    std::vector<def_ref> group;  // one name's definitions, reused from name to name
     for (std::size_t i = 0; i < items.size();) {
       std::size_t j = i;
-      std::vector<def_ref> group;
+      group.clear();
       while (j < items.size() && items[j].name == items[i].name) group.push_back(items[j++].ref);
       detail::loc_ref element_loc{nullptr, &loc, items[i].name};
       auto processed = process(group);
@@ -1413,7 +1460,9 @@ class evaluator final : private detail::registrar, private detail::reader {
   constexpr void compute_instances(node& n) {
     const auto& d = *declarations_[n.declaration];
     const auto& type = type_of(d);
-    auto top = process(all_defs(n));
+    def_ref default_def;
+    if (n.has_default) default_def = default_ref(n);
+    auto top = process(n.has_default ? &default_def : nullptr, n.defs);
     if (failed()) return;
     std::uint32_t container_trie = d.trie;
     std::vector<std::string> bound;
@@ -1451,11 +1500,12 @@ class evaluator final : private detail::registrar, private detail::reader {
       for (const auto& a : v->as_attrs()) items.push_back({a.name, def_ref{r.entry, nullptr, &a.val}});
     }
     if (!invalid.empty())
-      return fail(detail::messages::not_of_type(detail::show_option(n.loc), describe(type), invalid, true));
+      return fail(detail::messages::not_of_type(detail::show_option(n.loc()), describe(type), invalid, true));
     detail::stable_sort(items, [](const item& a, const item& b) { return a.name < b.name; });
+    std::vector<def_ref> group;  // one name's definitions, reused from name to name
     for (std::size_t i = 0; i < items.size();) {
       std::size_t j = i;
-      std::vector<def_ref> group;
+      group.clear();
       while (j < items.size() && items[j].name == items[i].name) group.push_back(items[j++].ref);
       auto processed = process(group);
       if (failed()) return;
@@ -1474,7 +1524,7 @@ class evaluator final : private detail::registrar, private detail::reader {
   }
 
   constexpr std::vector<std::string> instance_loc(const instance_scope& s) const {
-    auto loc = s.container->loc;
+    auto loc = s.container->loc();
     if (!s.name.empty()) loc.push_back(s.name);
     return loc;
   }
@@ -1586,8 +1636,8 @@ class evaluator final : private detail::registrar, private detail::reader {
     for (std::size_t i = 0; i < s.field_keys.size(); ++i)
       if (s.field_keys[i] == key) return *s.field_nodes[i];
     auto f = detail::box<node>::make();
-    f->loc = instance_loc(s);
-    for (auto& segment : detail::split(key, '.')) f->loc.push_back(std::move(segment));
+    f->own_loc = instance_loc(s);
+    for (auto& segment : detail::split(key, '.')) f->own_loc.push_back(std::move(segment));
     f->declaration = static_cast<std::uint32_t>(tries_[t].declaration);
     f->scope = &s;
     init_default(*f, *declarations_[f->declaration]);
@@ -1633,7 +1683,8 @@ class evaluator final : private detail::registrar, private detail::reader {
     const auto& tn = tries_[t];
     std::vector<std::uint32_t> sorted(tn.names.size());
     for (std::uint32_t i = 0; i < sorted.size(); ++i) sorted[i] = i;
-    detail::stable_sort(sorted, [&tn](std::uint32_t a, std::uint32_t b) {
+    // A node's names are distinct: any sort gives the one order.
+    std::sort(sorted.begin(), sorted.end(), [&tn](std::uint32_t a, std::uint32_t b) {
       return std::string_view(tn.names[a]) < std::string_view(tn.names[b]);
     });
     for (auto i : sorted) {
@@ -1641,7 +1692,7 @@ class evaluator final : private detail::registrar, private detail::reader {
       auto d = tries_[c].declaration;
       loc.emplace_back(tn.names[i]);
       if (d < 0) visit_in_order(c, loc, f);
-      else if (declarations_[d]->top_node >= 0) f(std::as_const(loc), std::as_const(nodes_[declarations_[d]->top_node]->result));
+      else if (declarations_[d]->top_node >= 0) f(std::as_const(loc), std::as_const(nodes_[declarations_[d]->top_node].result));
       loc.pop_back();
     }
   }
@@ -1653,7 +1704,7 @@ class evaluator final : private detail::registrar, private detail::reader {
     for (std::size_t i = 0; i < tn.names.size() && !failed(); ++i) {
       auto c = tn.children[i];
       auto d = tries_[c].declaration;
-      if (d >= 0 && declarations_[d]->top_node >= 0) out.set(tn.names[i], force(*nodes_[declarations_[d]->top_node]));
+      if (d >= 0 && declarations_[d]->top_node >= 0) out.set(tn.names[i], force(nodes_[declarations_[d]->top_node]));
       else if (d < 0) out.set(tn.names[i], set_value(c));
     }
     return out;
@@ -1737,8 +1788,10 @@ class evaluator final : private detail::registrar, private detail::reader {
   std::vector<detail::box<detail::declaration>> declarations_;
   detail::string_index declaration_index_;
   std::vector<detail::trie_node> tries_;
-  std::vector<detail::box<node>> nodes_;
-  std::vector<detail::box<detail::def_entry>> entries_;
+  std::vector<node> nodes_;  // reserved for every option at set-up: never moves (nodes are pointed at)
+  // Registered definitions, in chunks that never move (definitions are pointed at): one heap
+  // object per chunk rather than per definition.
+  std::vector<std::vector<detail::def_entry>> entries_;
   std::vector<detail::poly_box<detail::callable>> callables_;
   std::vector<detail::poly_box<detail::instance_configurer>> configurers_;
   std::vector<detail::unmatched_definition> unmatched_;
@@ -1756,6 +1809,14 @@ class evaluator final : private detail::registrar, private detail::reader {
 constexpr std::vector<std::string> evaluator::split_path(std::string_view dotted) {
   // Segments may be quoted as showOption prints them: environment.etc."ssh/sshd_config".text
   std::vector<std::string> out;
+  out.reserve(1 + static_cast<std::size_t>(std::count(dotted.begin(), dotted.end(), '.')));
+  if (dotted.find('"') == std::string_view::npos) {  // no quoted segment: cut at every dot
+    std::size_t start = 0;
+    for (std::size_t dot; (dot = dotted.find('.', start)) != std::string_view::npos; start = dot + 1)
+      out.emplace_back(dotted.substr(start, dot - start));
+    out.emplace_back(dotted.substr(start));
+    return out;
+  }
   std::string current;
   bool quoted = false;
   for (std::size_t i = 0; i < dotted.size(); ++i) {
@@ -1800,7 +1861,7 @@ constexpr std::vector<detail::definition_report> evaluator::explain(const std::v
       leaves.push_back({ref, holds, is_default});
     }
   };
-  if (n.default_entry) walk_leaves(walk_leaves, def_ref{n.default_entry.get(), &n.default_entry->node, nullptr}, true, true);
+  if (n.has_default) walk_leaves(walk_leaves, def_ref{&n.default_entry, &n.default_entry.node, nullptr}, true, true);
   for (const auto& d : n.defs) walk_leaves(walk_leaves, d, true, false);
   std::int32_t best = 9999;
   for (const auto& l : leaves)

@@ -1,6 +1,8 @@
 // cairn/json.hpp: values as JSON, the way `nix eval --json` prints them (keys sorted, compact).
 #pragma once
 
+#include <charconv>
+#include <cstdint>
 #include <cstdio>
 #include <string>
 #include <string_view>
@@ -13,9 +15,17 @@ namespace cairn {
 
 namespace detail {
 
+// Characters JSON escapes: quotes, backslashes and controls.
+constexpr bool json_escaped(unsigned char c) { return c < 0x20 || c == '"' || c == '\\'; }
+
 inline void append_json_string(std::string& out, std::string_view s) {
   out.push_back('"');
-  for (unsigned char c : s) {
+  std::size_t run = 0;  // start of the characters not yet written, copied at once
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (!json_escaped(c)) continue;
+    out.append(s.data() + run, i - run);
+    run = i + 1;
     switch (c) {
       case '"': out += "\\\""; break;
       case '\\': out += "\\\\"; break;
@@ -24,19 +34,24 @@ inline void append_json_string(std::string& out, std::string_view s) {
       case '\t': out += "\\t"; break;
       case '\b': out += "\\b"; break;
       case '\f': out += "\\f"; break;
-      default:
-        if (c < 0x20) fmt::format_to(std::back_inserter(out), "\\u{:04x}", c);
-        else out.push_back(static_cast<char>(c));
+      default: fmt::format_to(std::back_inserter(out), "\\u{:04x}", c);
     }
   }
+  out.append(s.data() + run, s.size() - run);
   out.push_back('"');
+}
+
+inline void append_json_int(std::string& out, std::int64_t i) {
+  char buffer[24];
+  auto end = std::to_chars(buffer, buffer + sizeof buffer, i).ptr;
+  out.append(buffer, static_cast<std::size_t>(end - buffer));
 }
 
 inline void append_json(std::string& out, const value& v) {
   switch (v.type()) {
     case value::kind::null: out += "null"; return;
     case value::kind::boolean: out += v.as_bool() ? "true" : "false"; return;
-    case value::kind::integer: fmt::format_to(std::back_inserter(out), "{}", v.as_int()); return;
+    case value::kind::integer: append_json_int(out, v.as_int()); return;
     case value::kind::floating: fmt::format_to(std::back_inserter(out), "{}", v.as_float()); return;
     case value::kind::string: append_json_string(out, v.as_string()); return;
     case value::kind::list: {

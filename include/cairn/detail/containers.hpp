@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -51,6 +52,13 @@ class string_index {
 
   constexpr std::size_t size() const { return count_; }
 
+  // Room for `n` keys without growing (each growth rehashes and copies every key).
+  constexpr void reserve(std::size_t n) {
+    std::size_t want = 64;
+    while (want < 2 * n) want *= 2;
+    if (want > slots_.size()) rehash(want);
+  }
+
  private:
   struct slot {
     std::string key;
@@ -58,12 +66,21 @@ class string_index {
     bool used = false;
   };
 
-  constexpr void grow() {
+  constexpr void grow() { rehash(slots_.empty() ? 64 : slots_.size() * 2); }
+
+  constexpr void rehash(std::size_t size) {
     std::vector<slot> old = std::move(slots_);
-    slots_ = std::vector<slot>(old.empty() ? 64 : old.size() * 2);
-    count_ = 0;
-    for (auto& s : old)
-      if (s.used) insert(s.key, s.value);
+    slots_ = std::vector<slot>(size);
+    auto mask = slots_.size() - 1;
+    for (auto& s : old) {
+      if (!s.used) continue;
+      auto i = fnv1a(s.key) & mask;
+      while (slots_[i].used) i = (i + 1) & mask;
+      slots_[i].used = true;
+      if (std::is_constant_evaluated()) slots_[i].key = s.key;  // g++ 12: no string moves there
+      else slots_[i].key = std::move(s.key);
+      slots_[i].value = s.value;
+    }
   }
 
   std::vector<slot> slots_;
