@@ -1367,12 +1367,37 @@ class evaluator final : private detail::registrar, private detail::reader {
   constexpr value merge_attrs(const detail::loc_ref& loc, const type_descriptor& type,
                               const std::vector<def_ref>& defs, node& owner) {
     const bool anything = type.kind == type_kind::anything;
-    struct item {
-      std::string_view name;
-      def_ref ref;
-    };
-    std::vector<item> items;
+    std::vector<named_def> items;
     std::vector<shown> invalid;
+    attr_definitions(defs, owner, items, invalid);
+    if (failed()) return {};
+    if (anything && !invalid.empty()) return merge_anything(loc, defs, owner);
+    if (!invalid.empty()) {
+      fail(detail::messages::not_of_type(loc.shown(), describe(type), invalid, true));
+      return {};
+    }
+    attrs out;
+    const type_descriptor& elem = anything ? type : *type.elem;
+    for_each_name(items, [&](std::string_view name, const std::vector<def_ref>& group) {
+      detail::loc_ref element_loc{nullptr, &loc, name};
+      auto processed = process(group);
+      if (failed()) return false;
+      if (!processed.empty()) out.set(name, merge_values(element_loc, elem, processed, owner));
+      return !failed();
+    });
+    if (failed()) return {};
+    return out;
+  }
+
+  // attrsOf's first step, shared with submodule instances: every definition's attributes as
+  // (name, definition) pairs, sorted by name and in definition order within a name; a
+  // definition that is not an attribute set goes to `invalid`.
+  struct named_def {
+    std::string_view name;
+    def_ref ref;
+  };
+  constexpr void attr_definitions(const std::vector<def_ref>& defs, node& owner, std::vector<named_def>& items,
+                                  std::vector<shown>& invalid) {
     for (const auto& r : defs) {
       if (r.node != nullptr && r.node->type == def_node::kind::attrs) {
         for (std::size_t i = 0; i < r.node->names.size(); ++i) {
@@ -1383,34 +1408,27 @@ class evaluator final : private detail::registrar, private detail::reader {
         continue;
       }
       const value* v = force_ref(r, owner);
-      if (failed()) return {};
+      if (failed()) return;
       if (v == nullptr || !v->is_attrs()) {
         invalid.push_back(show(r, &owner));
         continue;
       }
       for (const auto& a : v->as_attrs()) items.push_back({a.name, def_ref{r.entry, nullptr, &a.val}});
     }
-    if (anything && !invalid.empty()) return merge_anything(loc, defs, owner);
-    if (!invalid.empty()) {
-      fail(detail::messages::not_of_type(loc.shown(), describe(type), invalid, true));
-      return {};
-    }
-    detail::stable_sort(items, [](const item& a, const item& b) { return a.name < b.name; });
-    attrs out;
-    const type_descriptor& elem = anything ? type : *type.elem;
-    std::vector<def_ref> group;  // one name's definitions, reused from name to name
+    detail::stable_sort(items, [](const named_def& a, const named_def& b) { return a.name < b.name; });
+  }
+
+  // Calls f(name, that name's definitions) for each name of sorted items, while f returns true.
+  template <class F>
+  constexpr void for_each_name(const std::vector<named_def>& items, F&& f) {
+    std::vector<def_ref> group;  // reused from name to name
     for (std::size_t i = 0; i < items.size();) {
       std::size_t j = i;
       group.clear();
       while (j < items.size() && items[j].name == items[i].name) group.push_back(items[j++].ref);
-      detail::loc_ref element_loc{nullptr, &loc, items[i].name};
-      auto processed = process(group);
-      if (failed()) return {};
-      if (!processed.empty()) out.set(items[i].name, merge_values(element_loc, elem, processed, owner));
-      if (failed()) return {};
+      if (!f(items[i].name, group)) return;
       i = j;
     }
-    return out;
   }
 
   // types.anything for values that are not all attribute sets: equal values, one kind.
@@ -1476,42 +1494,18 @@ class evaluator final : private detail::registrar, private detail::reader {
       n.instances.push_back(std::move(s));
       return;
     }
-    struct item {
-      std::string_view name;
-      def_ref ref;
-    };
-    std::vector<item> items;
+    std::vector<named_def> items;
     std::vector<shown> invalid;
-    for (const auto& r : top) {
-      if (r.node != nullptr && r.node->type == def_node::kind::attrs) {
-        for (std::size_t i = 0; i < r.node->names.size(); ++i) {
-          const auto& c = r.node->children[i];
-          items.push_back({r.node->names[i], c.type == def_node::kind::plain ? def_ref{r.entry, nullptr, &c.plain}
-                                                                             : def_ref{r.entry, &c, nullptr}});
-        }
-        continue;
-      }
-      const value* v = force_ref(r, n);
-      if (failed()) return;
-      if (v == nullptr || !v->is_attrs()) {
-        invalid.push_back(show(r, &n));
-        continue;
-      }
-      for (const auto& a : v->as_attrs()) items.push_back({a.name, def_ref{r.entry, nullptr, &a.val}});
-    }
+    attr_definitions(top, n, items, invalid);
+    if (failed()) return;
     if (!invalid.empty())
       return fail(detail::messages::not_of_type(detail::show_option(n.loc()), describe(type), invalid, true));
-    detail::stable_sort(items, [](const item& a, const item& b) { return a.name < b.name; });
-    std::vector<def_ref> group;  // one name's definitions, reused from name to name
-    for (std::size_t i = 0; i < items.size();) {
-      std::size_t j = i;
-      group.clear();
-      while (j < items.size() && items[j].name == items[i].name) group.push_back(items[j++].ref);
+    for_each_name(items, [&](std::string_view name, const std::vector<def_ref>& group) {
       auto processed = process(group);
-      if (failed()) return;
+      if (failed()) return false;
       if (!processed.empty()) {
         auto s = detail::box<instance_scope>::make();
-        s->name = std::string(items[i].name);
+        s->name = std::string(name);
         s->container = &n;
         s->fields = tries_[container_trie].placeholder;
         s->element_defs = std::move(processed);
@@ -1519,8 +1513,8 @@ class evaluator final : private detail::registrar, private detail::reader {
         s->bound.push_back(s->name);
         n.instances.push_back(std::move(s));
       }
-      i = j;
-    }
+      return true;
+    });
   }
 
   constexpr std::vector<std::string> instance_loc(const instance_scope& s) const {

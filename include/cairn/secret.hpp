@@ -17,6 +17,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "detail/text.hpp"
 #include "type_descriptor.hpp"
 #include "types.hpp"
 #include "value.hpp"
@@ -114,6 +115,26 @@ constexpr std::vector<std::string> secret_names_in(std::string_view text) {
     names.emplace_back(text.substr(start, end - start));
   }
   return names;
+}
+
+// Where secrets are: /run/secrets/<path>, a link to the directory activation decrypted into.
+inline constexpr std::string_view run_secrets_prefix = "/run/secrets/";
+
+// An absolute path without empty, "." or ".." components and without a trailing '/'.
+constexpr bool plain_absolute_path(std::string_view p) {
+  if (!p.starts_with('/') || p.size() == 1 || p.ends_with('/')) return false;
+  for (std::string_view rest = p.substr(1); !rest.empty();) {
+    auto slash = rest.find('/');
+    auto part = rest.substr(0, slash);
+    if (part.empty() || part == "." || part == "..") return false;
+    rest = slash == std::string_view::npos ? std::string_view{} : rest.substr(slash + 1);
+  }
+  return true;
+}
+
+// A plain path inside /run/secrets (not /run/secrets itself).
+constexpr bool in_run_secrets(std::string_view p) {
+  return p.starts_with(run_secrets_prefix) && p.size() > run_secrets_prefix.size() && plain_absolute_path(p);
 }
 
 // Whether `name` may name a secret: it becomes a file name under /run/secrets, so no '/', no

@@ -98,25 +98,6 @@ inline constexpr option<"secretIdentityPaths", types::list_of<types::path>> iden
 }};
 
 namespace detail {
-constexpr bool valid_mode(std::string_view m) {
-  if (m.size() < 3 || m.size() > 4) return false;
-  for (char c : m)
-    if (c < '0' || c > '7') return false;
-  return true;
-}
-// /run/secrets/<something> without "." or ".." components or a trailing '/'.
-constexpr bool under_run_secrets(std::string_view p) {
-  constexpr std::string_view base = "/run/secrets/";
-  if (!p.starts_with(base) || p.size() == base.size() || p.ends_with('/')) return false;
-  std::string_view rest = p.substr(base.size());
-  while (!rest.empty()) {
-    auto slash = rest.find('/');
-    auto part = rest.substr(0, slash);
-    if (part.empty() || part == "." || part == "..") return false;
-    rest = slash == std::string_view::npos ? std::string_view{} : rest.substr(slash + 1);
-  }
-  return true;
-}
 constexpr value check(bool ok, const std::string& message) {
   attrs a;
   a.set("assertion", ok);
@@ -134,9 +115,9 @@ struct module {
               secret_template::restart_units, identity_paths);
 
   static constexpr void config(definitions& d) {
-    d.each(secrets, [](instance_definitions& s) { s.set(secret::path, mk_default(std::string("/run/secrets/") + std::string(s.name()))); });
+    d.each(secrets, [](instance_definitions& s) { s.set(secret::path, mk_default(std::string(run_secrets_prefix) + std::string(s.name()))); });
     d.each(templates, [](instance_definitions& t) {
-      t.set(secret_template::path, mk_default(std::string("/run/secrets/rendered/") + std::string(t.name())));
+      t.set(secret_template::path, mk_default(std::string(run_secrets_prefix) + "rendered/" + std::string(t.name())));
     });
     d.set(assertions::assertions, [](const cairn::config& c) {
       list checks;
@@ -146,11 +127,11 @@ struct module {
         checks.push_back(detail::check(valid_secret_name(name),
                                        where + ": a secret's name becomes a file name: use letters, digits and "
                                                "- _ . @ +, not '/', and do not start it with '.'"));
-        checks.push_back(detail::check(detail::valid_mode(c[secret::mode(name)]),
+        checks.push_back(detail::check(cairn::detail::octal_mode(c[secret::mode(name)]),
                                        where + ".mode = \"" + c[secret::mode(name)] + "\" is not an octal mode like \"0400\""));
         const std::string p = c[secret::path(name)];
         checks.push_back(detail::check(
-            detail::under_run_secrets(p) || (c[secret::outside_run_secrets(name)] && !p.starts_with("/run/secrets")),
+            in_run_secrets(p) || (c[secret::outside_run_secrets(name)] && !p.starts_with("/run/secrets")),
             where + ".path = \"" + p + "\" is outside /run/secrets (or not a plain path in it); set " + where +
                 ".outsideRunSecrets = true to link it there"));
         checks.push_back(detail::check(!c[secret::file(name)].empty(), where + ".file is empty"));
@@ -159,10 +140,10 @@ struct module {
         const std::string where = "secretTemplates.\"" + name + "\"";
         checks.push_back(detail::check(valid_secret_name(name), where + ": a template's name becomes a file name: use letters, "
                                                                         "digits and - _ . @ +, not '/'"));
-        checks.push_back(detail::check(detail::valid_mode(c[secret_template::mode(name)]),
+        checks.push_back(detail::check(cairn::detail::octal_mode(c[secret_template::mode(name)]),
                                        where + ".mode = \"" + c[secret_template::mode(name)] + "\" is not an octal mode like \"0400\""));
         const std::string p = c[secret_template::path(name)];
-        checks.push_back(detail::check(detail::under_run_secrets(p), where + ".path = \"" + p + "\" is not under /run/secrets"));
+        checks.push_back(detail::check(in_run_secrets(p), where + ".path = \"" + p + "\" is not under /run/secrets"));
         for (const auto& used : secret_names_in(c[secret_template::content(name)])) {
           bool declared = false;
           for (const auto& n : names) declared = declared || n == used;

@@ -229,11 +229,7 @@ namespace detail {
 
 using json = nlohmann::json;
 
-inline bool valid_mode(const std::string& m) {
-  if (m == "symlink" || m == "direct-symlink") return true;
-  if (m.size() < 3 || m.size() > 4) return false;
-  return std::all_of(m.begin(), m.end(), [](char c) { return c >= '0' && c <= '7'; });
-}
+inline bool valid_mode(const std::string& m) { return m == "symlink" || m == "direct-symlink" || cairn::detail::octal_mode(m); }
 
 inline void check_etc_target(const std::string& t, std::string_view where) {
   bool bad = t.empty() || t.front() == '/' || t.back() == '/';
@@ -336,16 +332,13 @@ inline void check_users_groups(const users_groups_spec& s, std::string_view wher
 inline void check_secrets(const secrets_spec& s, std::string_view where) {
   std::set<std::string> names, paths;
   auto check_path = [&](const std::string& what, const std::string& p, bool may_be_outside) {
-    if (!p.starts_with('/') || p.ends_with('/')) throw error(fmt::format("{}: {} has an invalid path '{}'", where, what, p));
-    for (auto& part : split(p.substr(1), '/'))
-      if (part.empty() || part == "." || part == "..") throw error(fmt::format("{}: {} has an invalid path '{}'", where, what, p));
-    const bool inside = p.starts_with("/run/secrets/");
-    if (!inside && (!may_be_outside || p.starts_with("/run/secrets")))
+    if (!plain_absolute_path(p)) throw error(fmt::format("{}: {} has an invalid path '{}'", where, what, p));
+    if (!in_run_secrets(p) && (!may_be_outside || p.starts_with("/run/secrets")))
       throw error(fmt::format("{}: {} has the path '{}', outside /run/secrets", where, what, p));
     if (!paths.insert(p).second) throw error(fmt::format("{}: {} has the path '{}' of another secret", where, what, p));
   };
   auto check_mode = [&](const std::string& what, const std::string& m) {
-    if (!valid_mode(m) || m == "symlink" || m == "direct-symlink") throw error(fmt::format("{}: {} has an invalid mode '{}'", where, what, m));
+    if (!cairn::detail::octal_mode(m)) throw error(fmt::format("{}: {} has an invalid mode '{}'", where, what, m));
   };
   for (auto& x : s.secrets) {
     std::string what = fmt::format("secret '{}'", x.name);

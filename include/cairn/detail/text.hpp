@@ -87,6 +87,14 @@ constexpr std::vector<std::string> split(std::string_view text, char separator) 
   return parts;
 }
 
+// A file mode as chmod takes it in octal: "644", "0400".
+constexpr bool octal_mode(std::string_view m) {
+  if (m.size() < 3 || m.size() > 4) return false;
+  for (char c : m)
+    if (c < '0' || c > '7') return false;
+  return true;
+}
+
 constexpr bool starts_with(std::string_view text, std::string_view prefix) {
   return text.substr(0, prefix.size()) == prefix;
 }

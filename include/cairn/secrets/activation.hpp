@@ -15,8 +15,10 @@
 
 #include <cairn/activation/detail/fs.hpp>
 #include <cairn/activation/error.hpp>
+#include <cairn/activation/etc.hpp>
 #include <cairn/activation/install.hpp>
 #include <cairn/activation/toplevel.hpp>
+#include <cairn/activation/users.hpp>
 #include <cairn/age/file.hpp>
 #include <cairn/age/keys.hpp>
 #include <cairn/secret.hpp>
@@ -29,7 +31,6 @@
 #include <sys/statfs.h>
 
 #include <algorithm>
-#include <charconv>
 #include <cstdio>
 #include <filesystem>
 #include <functional>
@@ -72,28 +73,24 @@ namespace detail {
 
 using activation::detail::lexists;
 using activation::detail::make_dirs;
+using activation::detail::parse_mode;
+using activation::detail::read_file_if_exists;
 using activation::detail::read_link;
 
-// Where a secret's file is inside the secrets directory.
+// Where a file under /run/secrets is inside the secrets directory.
+inline std::string relative_path(std::string_view path) { return std::string(path.substr(run_secrets_prefix.size())); }
 inline std::string relative_path(const activation::secret_spec& s) {
-  constexpr std::string_view base = "/run/secrets/";
-  return s.path.starts_with(base) ? s.path.substr(base.size()) : s.name;
+  return s.path.starts_with(run_secrets_prefix) ? relative_path(s.path) : s.name;
 }
 
-inline mode_t parse_mode(const std::string& m) {
-  unsigned v = 0;
-  std::from_chars(m.data(), m.data() + m.size(), v, 8);
-  return static_cast<mode_t>(v);
-}
-
-inline std::optional<int> generation_of(std::string_view name) {
-  int n = 0;
-  auto [p, ec] = std::from_chars(name.data(), name.data() + name.size(), n);
-  if (ec != std::errc() || p != name.data() + name.size() || n <= 0) return std::nullopt;
-  return n;
-}
-
-inline std::optional<std::string> read_if_exists(const fs::path& p) { return activation::detail::read_file_if_exists(p); }
+// The plaintexts prepare holds, wiped however it ends.
+struct plaintexts : std::map<std::string, std::string> {
+  plaintexts() = default;
+  plaintexts(const plaintexts&) = delete;
+  ~plaintexts() {
+    for (auto& [name, v] : *this) Botan::secure_scrub_memory(v.data(), v.size());
+  }
+};
 
 // The host's identities, as the generation names them (logical paths under root).
 inline std::vector<age::identity_ptr> load_identities(const fs::path& root, const activation::secrets_spec& spec, std::FILE* out) {
@@ -157,7 +154,7 @@ inline std::string render(const std::string& content, const std::map<std::string
 }
 
 inline std::map<std::string, std::string> read_links_state(const fs::path& root) {
-  auto text = read_if_exists(links_state_file(root));
+  auto text = read_file_if_exists(links_state_file(root));
   if (!text) return {};
   try {
     return nlohmann::json::parse(*text).get<std::map<std::string, std::string>>();
@@ -202,11 +199,11 @@ inline std::optional<prepared> prepare(const fs::path& root, const activation::t
   for (auto& s : spec.secrets) {
     auto [uid, gid, mode] = ids_of(fmt::format("secret '{}'", s.name), s.owner, s.group, s.mode);
     secret_targets.push_back({s.name, relative_path(s), mode, uid, gid});
-    if (!s.path.starts_with("/run/secrets/")) p.links[s.path] = "/run/secrets/" + s.name;
+    if (!s.path.starts_with(run_secrets_prefix)) p.links[s.path] = std::string(run_secrets_prefix) + s.name;
   }
   for (auto& t : spec.templates) {
     auto [uid, gid, mode] = ids_of(fmt::format("template '{}'", t.name), t.owner, t.group, t.mode);
-    template_targets.push_back({t.name, t.path.substr(std::string_view("/run/secrets/").size()), mode, uid, gid});
+    template_targets.push_back({t.name, relative_path(t.path), mode, uid, gid});
   }
 
   // A symlink outside /run/secrets may replace only a link cairn made.
@@ -224,27 +221,24 @@ inline std::optional<prepared> prepare(const fs::path& root, const activation::t
   int highest = 0;
   if (fs::is_directory(dirs))
     for (auto& e : fs::directory_iterator(dirs))
-      if (auto n = generation_of(e.path().filename().string())) highest = std::max(highest, *n);
+      if (auto n = activation::detail::to_int(e.path().filename().string()); n && *n > 0) highest = std::max(highest, *n);
   p.generation = highest + 1;
   fs::path dir = dirs / std::to_string(p.generation);
   const fs::path in_force = secrets_link(root);  // the values now in force, for "changed"
 
   auto note_change = [&](const std::string& name, const std::string& rel, const std::string& value,
                          const std::vector<std::string>& units) {
-    auto old = p.previous ? read_if_exists(in_force / rel) : std::nullopt;
+    auto old = p.previous ? read_file_if_exists(in_force / rel) : std::nullopt;
     if (!old || *old != value) {
       p.changed.insert(name);
       p.restart_units.insert(units.begin(), units.end());
     }
   };
 
-  std::map<std::string, std::string> values;  // plaintexts, for the templates and "changed"
-  auto wipe = [&] {
-    for (auto& [n, v] : values) Botan::secure_scrub_memory(v.data(), v.size());
-  };
+  plaintexts values;  // for the templates and "changed"
   try {
+    std::vector<std::string> failures;  // "  secret 'x' (file): why", one a secret
     if (o.dry) {
-      std::vector<std::string> failures;
       for (auto& s : spec.secrets) {
         try {
           auto text = activation::detail::read_file(s.source);
@@ -254,9 +248,6 @@ inline std::optional<prepared> prepare(const fs::path& root, const activation::t
           failures.push_back(fmt::format("  secret '{}' ({}): {}", s.name, s.source.string(), e.what()));
         }
       }
-      if (!failures.empty())
-        throw error(fmt::format("{} secret(s) cannot be decrypted with this host's identities:\n{}", failures.size(),
-                                activation::detail::join(failures, "\n")));
     } else {
       make_dirs(root / "run");
       make_dirs(dirs, 0751);
@@ -270,17 +261,15 @@ inline std::optional<prepared> prepare(const fs::path& root, const activation::t
         // No fsync: /run does not outlive a reboot, and the directory is not in force until the flip.
         jobs.push_back({spec.secrets[i].source, out, {.mode = t.mode, .owner = t.uid, .group = t.gid, .overwrite = false, .sync = false}});
       }
-      auto failures = age::decrypt_files(jobs, identities);
-      if (!failures.empty()) {
-        std::vector<std::string> lines;
-        for (auto& f : failures)
-          lines.push_back(fmt::format("  secret '{}' ({}): {}", spec.secrets[f.job].name, spec.secrets[f.job].source.string(), f.message));
-        throw error(fmt::format("{} secret(s) cannot be decrypted with this host's identities:\n{}", failures.size(),
-                                activation::detail::join(lines, "\n")));
-      }
-      for (std::size_t i = 0; i < spec.secrets.size(); ++i)
-        values[spec.secrets[i].name] = activation::detail::read_file(dir / secret_targets[i].rel);
+      for (auto& f : age::decrypt_files(jobs, identities))
+        failures.push_back(fmt::format("  secret '{}' ({}): {}", spec.secrets[f.job].name, spec.secrets[f.job].source.string(), f.message));
+      if (failures.empty())
+        for (std::size_t i = 0; i < spec.secrets.size(); ++i)
+          values[spec.secrets[i].name] = activation::detail::read_file(dir / secret_targets[i].rel);
     }
+    if (!failures.empty())
+      throw error(fmt::format("{} secret(s) cannot be decrypted with this host's identities:\n{}", failures.size(),
+                              activation::detail::join(failures, "\n")));
     for (std::size_t i = 0; i < spec.secrets.size(); ++i)
       note_change(spec.secrets[i].name, secret_targets[i].rel, values[spec.secrets[i].name], spec.secrets[i].restart_units);
 
@@ -297,22 +286,19 @@ inline std::optional<prepared> prepare(const fs::path& root, const activation::t
       Botan::secure_scrub_memory(text.data(), text.size());
     }
   } catch (const error&) {
-    wipe();
     if (!o.dry) remove_tree(dir);
     throw;
   } catch (const std::exception& e) {
-    wipe();
     if (!o.dry) remove_tree(dir);
     throw error(fmt::format("installing the secrets into {} failed: {}", dir.string(), e.what()));
   }
-  wipe();
   return p;
 }
 
 // Where a hashedPasswordFile (or any path) under /run/secrets is once p is in force.
 inline fs::path resolve_after(const fs::path& root, const std::optional<prepared>& p, std::string_view logical) {
-  if (p && !p->dry && logical.starts_with("/run/secrets/"))
-    return secrets_dirs(root) / std::to_string(p->generation) / std::string(logical.substr(std::string_view("/run/secrets/").size()));
+  if (p && !p->dry && logical.starts_with(run_secrets_prefix))
+    return secrets_dirs(root) / std::to_string(p->generation) / detail::relative_path(logical);
   return activation::detail::resolve_in_root(root, logical);
 }
 
