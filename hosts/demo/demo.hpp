@@ -5,12 +5,14 @@
 
 #include <modules/packages/demo.hpp>
 #include <modules/system/activation.hpp>
+#include <modules/system/home-manager.hpp>
 #include <modules/system/networking.hpp>
 #include <modules/system/secrets.hpp>
 #include <modules/system/services/heartbeat.hpp>
 #include <modules/system/services/openssh.hpp>
 #include <modules/system/time.hpp>
 #include <users/alice/account.hpp>
+#include <users/alice/home.hpp>
 
 namespace hosts {
 
@@ -21,7 +23,10 @@ struct demo {
   static constexpr cairn::meta meta{.hostname = "demo", .state_version = "0.1", .users = {"alice"}};
 
   using imports = cairn::imports<networking::module, time::module, activation::module, services::openssh::module,
-                                 services::heartbeat::module, secrets::module, people::alice::account>;
+                                 services::heartbeat::module, secrets::module, home_manager::module,
+                                 people::alice::account>;
+  // Alice's home is activated after the system, as home-manager's NixOS module does.
+  using homes = cairn::home_manager::users<people::alice::home>;
 
   static constexpr void config(cairn::definitions& d) {
     d.set(services::openssh::enable, true);

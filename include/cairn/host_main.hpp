@@ -29,6 +29,7 @@
 
 #include "activation.hpp"
 #include "eval.hpp"
+#include "homes/build.hpp"
 #include "host.hpp"
 #include "json.hpp"
 #include "manual.hpp"
@@ -100,12 +101,39 @@ inline std::filesystem::path repository() {
 #endif
 }
 
+// The homes of a host, each evaluated on its own and built into the store; each user must be an
+// account of the host whose home directory is the home's.
+inline std::vector<std::pair<std::string, store::store_path>> build_homes(const host_entry& entry, evaluator& system, const host_options& o,
+                                                                          store::store& s) {
+  std::vector<std::pair<std::string, store::store_path>> out;
+  const value* users = system::detail::read_if_declared(system, "users.users");
+  for (const auto& h : entry.homes) {
+    evaluator e(h.root(), h.home_meta);
+    check_assertions(e, stderr);
+    auto progress = [](std::string_view line) { fmt::print(stderr, "{}\n", line); };
+    auto built = homes::build_home(e, s, {.jobs = o.jobs, .repo = repository(), .progress = progress});
+    const auto& g = built.generation;
+    const value* account = users != nullptr ? users->as_attrs().find(g.user) : nullptr;
+    if (account == nullptr)
+      throw evaluation_error(fmt::format("the host lists a home for {}, but users.users.{} is not defined", g.user, g.user));
+    if (auto home = system::detail::string_member(*account, "home"); home != g.home_directory)
+      throw evaluation_error(fmt::format("the home of {} lives in {} (home.homeDirectory), but users.users.{}.home is {}", g.user,
+                                         g.home_directory, g.user, home));
+    for (const auto& [user, path] : out)
+      if (user == g.user) throw evaluation_error(fmt::format("the host lists two homes for {}", g.user));
+    out.emplace_back(g.user, built.path);
+  }
+  return out;
+}
+
 // Evaluates, builds the toplevel into the root's store and keeps it as a GC root.
 inline system::built_toplevel build(const host_entry& entry, const host_options& o, store::store& s) {
   evaluator e(entry.root(), entry.host_meta);
   check_assertions(e, stderr);
   auto progress = [](std::string_view line) { fmt::print(stderr, "{}\n", line); };
-  auto built = system::build_toplevel(e, entry.host_meta, s, {.jobs = o.jobs, .repo = repository(), .progress = progress});
+  auto homes = build_homes(entry, e, o, s);
+  auto built = system::build_toplevel(e, entry.host_meta, s,
+                                      {.jobs = o.jobs, .repo = repository(), .progress = progress, .homes = std::move(homes)});
   s.add_root(fmt::format("build-{}", entry.host_meta.hostname.empty() ? "host" : entry.host_meta.hostname), *built.path);
   return built;
 }
@@ -166,6 +194,72 @@ inline int run_host_command(const host_entry& entry, const std::string& command,
   return activation::run_cli(activation_args(command, o));
 }
 
+// eval, option, options and check: the commands of every configuration, a host's or a home's.
+struct evaluation_commands {
+  CLI::App* eval_cmd = nullptr;
+  CLI::App* option_cmd = nullptr;
+  CLI::App* options_cmd = nullptr;
+  CLI::App* check_cmd = nullptr;
+  bool json = false, markdown = false;
+  std::string path;
+
+  void add_to(CLI::App& app) {
+    eval_cmd = app.add_subcommand("eval", "Print the whole merged configuration (keys sorted)");
+    eval_cmd->add_flag("--json", json, "As JSON, as `nix eval --json` prints `config`");
+    option_cmd = app.add_subcommand("option", "Explain one option: value, type, default, who set it and why");
+    option_cmd->add_option("path", path, "Option path, e.g. services.openssh.ports or users.users.alice.uid")->required();
+    option_cmd->add_flag("--json", json, "As JSON");
+    options_cmd = app.add_subcommand("options", "List every option: the manual");
+    auto* options_json_flag = options_cmd->add_flag("--json", json, "As NixOS's options.json");
+    options_cmd->add_flag("--markdown", markdown, "As a Markdown manual")->excludes(options_json_flag);
+    check_cmd = app.add_subcommand("check", "Evaluate everything; check assertions; print warnings");
+  }
+
+  // Runs the one given (false: none was); `name` is what `check` reports as ok.
+  bool run(const module_info& root, const meta& m, std::string_view name) {
+    if (!*eval_cmd && !*option_cmd && !*options_cmd && !*check_cmd) return false;
+    // The evaluator and the configuration live until the process exits, on purpose: freeing
+    // every value and definition one by one costs a large share of a big host's evaluation
+    // (W(400,50) of bench/: 13 of 100 ms), and the system takes the memory back at once.
+    evaluator& e = *new evaluator(root, m);
+    if (*eval_cmd) {
+      if (json) {
+        fmt::print("{}\n", config_json(e));
+      } else {
+        const value& v = *new value(e.whole_config());
+        fmt::print("{}\n", pretty(v));
+      }
+    } else if (*option_cmd) {
+      auto x = explain_option(e, path);
+      fmt::print("{}", json ? explanation_json(x) + "\n" : explanation_text(x));
+    } else if (*options_cmd) {
+      fmt::print("{}", json ? options_json(e) + "\n" : markdown ? options_markdown(e) : options_text(e));
+    } else if (*check_cmd) {
+      e.force_all();
+      check_assertions(e, stderr);
+      fmt::print("{}: configuration ok ({} options, {} modules)\n", name, e.declarations().size(), e.modules().size());
+    }
+    return true;
+  }
+};
+
+// The errors of a command, as the command line reports them; returns the exit code.
+template <class F>
+int report_errors(F&& f) {
+  try {
+    return f();
+  } catch (const evaluation_error& err) {
+    fmt::print(stderr, "error: {}\n", detail::replace_all(err.what(), "\n", "\n       "));
+    return 1;
+  } catch (const activation::error& err) {
+    fmt::print(stderr, "error: {}\n", err.what());
+    return err.exit_code();
+  } catch (const std::exception& err) {  // the store's errors, I/O
+    fmt::print(stderr, "error: {}\n", err.what());
+    return 1;
+  }
+}
+
 int run_host(const host_entry& entry, int argc, char** argv) {
   // Run as a generation's bin/switch-to-configuration: activate that generation.
   if (argc > 0 && std::filesystem::path(argv[0]).filename() == "switch-to-configuration") {
@@ -177,18 +271,9 @@ int run_host(const host_entry& entry, int argc, char** argv) {
   CLI::App app{fmt::format("cairn host {}: evaluate, build and activate this configuration",
                            m.hostname.empty() ? "configuration" : std::string(m.hostname))};
   app.require_subcommand(1);
-  bool json = false, markdown = false;
-  std::string path;
   host_options o;
-  auto* eval_cmd = app.add_subcommand("eval", "Print the whole merged configuration (keys sorted)");
-  eval_cmd->add_flag("--json", json, "As JSON, as `nix eval --json` prints `config`");
-  auto* option_cmd = app.add_subcommand("option", "Explain one option: value, type, default, who set it and why");
-  option_cmd->add_option("path", path, "Option path, e.g. services.openssh.ports or users.users.alice.uid")->required();
-  option_cmd->add_flag("--json", json, "As JSON");
-  auto* options_cmd = app.add_subcommand("options", "List every option: the manual");
-  auto* options_json_flag = options_cmd->add_flag("--json", json, "As NixOS's options.json");
-  options_cmd->add_flag("--markdown", markdown, "As a Markdown manual")->excludes(options_json_flag);
-  auto* check_cmd = app.add_subcommand("check", "Evaluate everything; check assertions; print warnings");
+  evaluation_commands evaluation;
+  evaluation.add_to(app);
 
   auto with_root = [&](CLI::App* cmd) {
     cmd->add_option("--root", o.root, "Target root (a directory for tests and images; / is this machine)")
@@ -229,42 +314,12 @@ int run_host(const host_entry& entry, int argc, char** argv) {
     int code = app.exit(e);
     return code == 0 ? 0 : 2;
   }
-  try {
+  return report_errors([&] {
     for (auto* cmd : host_commands)
       if (*cmd) return run_host_command(entry, cmd->get_name(), o);
-    // The evaluator and the configuration live until the process exits, on purpose: freeing
-    // every value and definition one by one costs a large share of a big host's evaluation
-    // (W(400,50) of bench/: 13 of 100 ms), and the system takes the memory back at once.
-    evaluator& e = *new evaluator(entry.root(), m);
-    if (*eval_cmd) {
-      if (json) {
-        fmt::print("{}\n", config_json(e));
-      } else {
-        const value& v = *new value(e.whole_config());
-        fmt::print("{}\n", pretty(v));
-      }
-    } else if (*option_cmd) {
-      auto x = explain_option(e, path);
-      fmt::print("{}", json ? explanation_json(x) + "\n" : explanation_text(x));
-    } else if (*options_cmd) {
-      fmt::print("{}", json ? options_json(e) + "\n" : markdown ? options_markdown(e) : options_text(e));
-    } else if (*check_cmd) {
-      e.force_all();
-      check_assertions(e, stderr);
-      fmt::print("{}: configuration ok ({} options, {} modules)\n", m.hostname.empty() ? "host" : m.hostname,
-                 e.declarations().size(), e.modules().size());
-    }
+    evaluation.run(entry.root(), m, m.hostname.empty() ? "host" : m.hostname);
     return 0;
-  } catch (const evaluation_error& err) {
-    fmt::print(stderr, "error: {}\n", detail::replace_all(err.what(), "\n", "\n       "));
-    return 1;
-  } catch (const activation::error& err) {
-    fmt::print(stderr, "error: {}\n", err.what());
-    return err.exit_code();
-  } catch (const std::exception& err) {  // the store's errors, I/O
-    fmt::print(stderr, "error: {}\n", err.what());
-    return 1;
-  }
+  });
 }
 
 }  // namespace detail

@@ -49,7 +49,7 @@ inline constexpr option<"home.file.<name>.text", types::null_or<types::lines>> t
     .default_value = null,
     .description = "Text of the file. If this option is null then `source` must be set.",
 }};
-inline constexpr option<"home.file.<name>.source", types::null_or<types::path>> source{{
+inline constexpr option<"home.file.<name>.source", types::null_or<types::str>> source{{
     .default_value = null,
     .description = "Path of the source file or directory (relative paths start at the repository). "
                    "If `text` is set, this is ignored.",

@@ -3,6 +3,10 @@
 #   cairn_add_host(NAME SOURCES host.cpp [module.cpp ...] [LIBRARIES ...])
 #     The host binary NAME: its configuration sources (host.cpp with CAIRN_HOST, and any
 #     separately compiled modules). It evaluates, builds and activates itself.
+#
+#   cairn_add_home(USER SOURCES home.cpp [LIBRARIES ...])
+#     The home binary home-USER (home.cpp with CAIRN_HOME): home-manager's command line for
+#     USER's home, standalone on any machine with a cairn store.
 
 # The command-line implementation shared by every host: compiled once per build tree.
 function(_cairn_host_runtime)
@@ -10,7 +14,7 @@ function(_cairn_host_runtime)
     return()
   endif()
   set(source "${CMAKE_BINARY_DIR}/cairn/host_runtime.cpp")
-  file(CONFIGURE OUTPUT "${source}" CONTENT "#include <cairn/host_main.hpp>\n")
+  file(CONFIGURE OUTPUT "${source}" CONTENT "#include <cairn/home_main.hpp>\n#include <cairn/host_main.hpp>\n")
   # Objects, not an archive: linked first, their references resolve against the static
   # dependencies (cairn_self_contained) before any shared library.
   add_library(cairn_host_runtime OBJECT "${source}")
@@ -30,4 +34,17 @@ function(cairn_add_host name)
     target_link_libraries(${name} PRIVATE cairn::modules)
   endif()
   set_property(GLOBAL APPEND PROPERTY CAIRN_HOSTS ${name})
+endfunction()
+
+function(cairn_add_home user)
+  cmake_parse_arguments(PARSE_ARGV 1 arg "" "" "SOURCES;LIBRARIES")
+  _cairn_host_runtime()
+  set(name home-${user})
+  add_executable(${name} ${arg_SOURCES})
+  target_link_libraries(${name} PRIVATE cairn_host_runtime cairn_self_contained cairn::cairn ${arg_LIBRARIES})
+  target_link_options(${name} PRIVATE "LINKER:--strip-debug")
+  if(TARGET cairn::modules)
+    target_link_libraries(${name} PRIVATE cairn::modules)
+  endif()
+  set_property(GLOBAL APPEND PROPERTY CAIRN_HOMES ${user})
 endfunction()

@@ -166,6 +166,11 @@ inline activation_result run_steps(const plan& p, std::FILE* out) {
         atomic_symlink(p.next->path, booted_system_link(root));  // the first generation of a root is the booted one
         crash_point("booted-system set");
       }
+      for (const auto& h : p.homes) {  // after the system, as home-manager-<user>.service runs
+        say(out, fmt::format("activating the home of {}...", h.user));
+        homes::home_lock lock(root, h.user);
+        homes::execute_home(h, out);
+      }
     } else {
       remove_file(current_system_link(root));
     }

@@ -26,8 +26,9 @@ inline fs::path state_dir(const fs::path& root) { return root / "cairn/var/activ
 //   activation_lock lock(root, std::chrono::seconds(30));   // throws activation::error on timeout
 class activation_lock {
  public:
-  activation_lock(const fs::path& root, std::chrono::milliseconds timeout) {
-    fs::path dir = state_dir(root);
+  // `dir` holds the lock file: the root's activation state unless given (a home's is its own).
+  activation_lock(const fs::path& root, std::chrono::milliseconds timeout, fs::path dir = {}) {
+    if (dir.empty()) dir = state_dir(root);
     detail::make_dirs(dir);
     path_ = dir / "lock";
     fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);

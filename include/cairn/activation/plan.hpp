@@ -11,6 +11,8 @@
 #include <cairn/activation/toplevel.hpp>
 #include <cairn/activation/units.hpp>
 #include <cairn/activation/users.hpp>
+#include <cairn/homes/plan.hpp>
+#include <cairn/homes/execute.hpp>
 #include <cairn/secrets/activation.hpp>
 
 #include <fmt/format.h>
@@ -97,6 +99,7 @@ struct plan {
   std::vector<std::string> scripts;        // activation scripts in order
   std::optional<boot_plan> boot;
   std::optional<secrets::prepared> secrets;  // decrypted before anything changes (dry-activate: in memory)
+  std::vector<homes::home_plan> homes;       // activated after the system, each owned by its user
   std::vector<std::string> warnings;
 };
 
@@ -105,6 +108,28 @@ struct plan_options {
   bool secrets = false;           // decrypt the secrets (activate and recover do; a plan to print alone does not)
   std::FILE* out = stderr;        // warnings while decrypting
 };
+
+// The homes of `next`, each planned against the generation of it in force: links named as the
+// machine sees them (/cairn/store/...), owned by the user's account in the new passwd.
+inline std::vector<homes::home_plan> plan_homes(const fs::path& root, const toplevel& next, const users_plan& users) {
+  std::vector<homes::home_plan> out;
+  for (const auto& h : next.homes) {
+    auto g = homes::read_home_generation(root, h.generation);
+    homes::home_target w{.root = root, .home = detail::under(root, g.home_directory), .logical_links = true,
+                         .backup_extension = h.backup_extension};
+    auto uid = users.uids.find(h.user);
+    if (uid == users.uids.end()) throw error(fmt::format("the home of {} cannot be activated: {} has no account", h.user, h.user));
+    w.uid = uid->second;
+    for (const auto& u : next.users.users)
+      if (u.name == h.user)
+        if (auto gid = users.gids.find(u.group.empty() ? std::string("users") : u.group); gid != users.gids.end()) w.gid = gid->second;
+    std::vector<std::string> warnings;
+    auto previous = homes::current_home(root, h.user, &warnings);
+    out.push_back(homes::plan_home(w, previous, g));
+    out.back().warnings.insert(out.back().warnings.begin(), warnings.begin(), warnings.end());
+  }
+  return out;
+}
 
 // Computes the plan. Reads only (but for opt.secrets: the secrets are decrypted into a fresh
 // /run/secrets.d/<N> that nothing points at yet); throws activation::error (having changed
@@ -148,6 +173,7 @@ inline plan plan_activation(const toplevel* next, const current_state& cur, acti
     };
     p.etc = plan_etc(root, next ? &*next : nullptr, resolve_user, resolve_group);
     p.units = plan_units(root, cur.current ? &*cur.current : nullptr, next ? &*next : nullptr, cur.active_units);
+    if (next) p.homes = plan_homes(root, *next, p.users);
     if (next && opt.secrets) {
       // Owners are the accounts this activation writes; password files may be secrets, so the
       // users are planned again with the fresh secrets visible at /run/secrets.
@@ -223,6 +249,10 @@ inline std::string format_plan(const plan& p) {
   if (p.secrets) line("  " + secrets::describe(*p.secrets));
   if (!p.scripts.empty()) line("  would run activation scripts: " + detail::join(p.scripts, ", "));
   if (p.next) line(fmt::format("  would point /run/current-system at {}", p.next->path));
+  for (const auto& h : p.homes) {
+    for (const auto& w : h.warnings) line("  " + w);
+    for (const auto& l : homes::plan_lines(h)) line("  would " + l);
+  }
   if (u.daemon_reload) line("would reload the systemd manager configuration");
   if (!u.reload.empty()) line("would reload the following units: " + unit_list(u.reload));
   if (!u.restart.empty()) line("would restart the following units: " + unit_list(u.restart));

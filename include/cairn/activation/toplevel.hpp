@@ -27,6 +27,9 @@
 //                            "owner","group","mode","restartUnits"}]}; contents hold placeholders
 //   secrets/<name>.age       each secret's age ciphertext, as the repository has it
 //   sw/                      symlink join of the packages (each leaf -> the package's file)
+//   homes.json, homes/       optional: [{"user","generation","backupExtension"}]; homes/<user> ->
+//                            the user's home generation (homes/generation.hpp), activated after the
+//                            system as that user
 //   bin/switch-to-configuration   the program that activates this generation (a copy)
 //   boot.json, kernel, initrd     optional: {"loader":"systemd-boot","title","kernel","initrd",
 //                            "kernelParams"}; kernel/initrd name files of this toplevel
@@ -158,6 +161,14 @@ struct boot_spec {
   std::vector<std::string> kernel_params;
 };
 
+// A home the system activates after itself (home-manager's NixOS module).
+struct home_spec {
+  std::string user;
+  std::string generation;        // logical store path of the home's generation
+  std::string backup_extension;  // home-manager.backupFileExtension; empty: files in the way stop the switch
+  friend bool operator==(const home_spec&, const home_spec&) = default;
+};
+
 struct toplevel_spec {
   std::string host_name;
   std::string system = "x86_64-linux";
@@ -173,6 +184,7 @@ struct toplevel_spec {
   fs::path store_root = "/";          // where the packages' bytes live
   fs::path switch_program;            // copied to bin/switch-to-configuration
   std::optional<boot_spec> boot;
+  std::vector<home_spec> homes;
 };
 
 // ---- the read side ---------------------------------------------------------------------------
@@ -211,6 +223,7 @@ struct toplevel {
   std::vector<activation_script_spec> activation_scripts;
   std::optional<boot_entry> boot;
   secrets_spec secrets;  // sources are real paths inside the toplevel
+  std::vector<home_spec> homes;
 
   // The bytes of etc/<target>: read in place, or through its link (resolved under root).
   [[nodiscard]] std::string read_etc(const fs::path& root, const std::string& target) const {
@@ -515,6 +528,18 @@ inline void write_toplevel(const fs::path& dir, const toplevel_spec& spec) {
 
   symlink_join(dir / "sw", spec.packages, spec.store_root);
 
+  if (!spec.homes.empty()) {
+    json homes = json::array();
+    make_dirs(dir / "homes");
+    for (auto& h : spec.homes) {
+      if (!valid_account_name(h.user)) throw error(fmt::format("toplevel spec: invalid home user name '{}'", h.user));
+      if (::symlink(h.generation.c_str(), (dir / "homes" / h.user).c_str()) != 0)
+        throw error(fmt::format("toplevel spec: the home of '{}' is listed twice", h.user));
+      homes.push_back({{"user", h.user}, {"generation", h.generation}, {"backupExtension", h.backup_extension}});
+    }
+    write_plain(dir / "homes.json", homes.dump(1) + "\n");
+  }
+
   if (!spec.switch_program.empty()) {
     make_dirs(dir / "bin");
     copy_file(spec.switch_program, dir / "bin" / "switch-to-configuration", 0555);
@@ -578,7 +603,7 @@ inline toplevel read_toplevel(const fs::path& root, std::string_view path, bool 
         throw error(fmt::format("{}: entry '{}' is missing from {}", where("etc.json"), e.target, (t.real / "etc").string()));
       t.etc.push_back(std::move(e));
     }
-    std::sort(t.etc.begin(), t.etc.end(), [](auto& a, auto& b) { return a.target < b.target; });
+    std::sort(t.etc.begin(), t.etc.end(), [](const etc_entry& a, const etc_entry& b) { return a.target < b.target; });
     for (std::size_t i = 1; i < t.etc.size(); ++i)
       if (t.etc[i].target == t.etc[i - 1].target) throw error(fmt::format("{}: entry '{}' listed twice", where("etc.json"), t.etc[i].target));
 
@@ -601,6 +626,10 @@ inline toplevel read_toplevel(const fs::path& root, std::string_view path, bool 
         for (auto& x : t.secrets.secrets)
           if (!fs::is_regular_file(x.source)) throw error(fmt::format("{}: secret '{}' has no {}", where("secrets.json"), x.name, x.source.string()));
     }
+
+    if (lexists(t.real / "homes.json"))
+      for (auto& h : read_json(t.real / "homes.json"))
+        t.homes.push_back({h.at("user").get<std::string>(), h.at("generation").get<std::string>(), h.value("backupExtension", "")});
 
     if (lexists(t.real / "boot.json")) {
       json b = read_json(t.real / "boot.json");

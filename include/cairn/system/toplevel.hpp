@@ -13,6 +13,7 @@
 //   system.activationScripts.<name>    scripts ordered by their deps
 //   environment.systemPackages         packages realised by the store, joined into sw/
 //   boot.loader.systemd-boot.enable    a loader entry (boot.kernel, boot.initrd, boot.kernelParams)
+//   home-manager.backupFileExtension  how the homes built for it (build_options.homes) treat files in the way
 //   secrets / secretTemplates / secretIdentityPaths
 //                                      each secret's ciphertext (file, relative to the repository)
 //                                      and where activation installs it; templates with placeholders
@@ -52,6 +53,7 @@ struct build_options {
   fs::path self = "/proc/self/exe";  // the program copied into the generation
   fs::path repo = ".";               // relative secrets.<name>.file paths start here
   std::function<void(std::string_view)> progress;
+  std::vector<std::pair<std::string, store::store_path>> homes;  // user -> the home generation built for it
 };
 
 struct built_toplevel {
@@ -271,6 +273,13 @@ inline built_toplevel build_toplevel(evaluator& e, const meta& host, store::stor
   auto self = fs::canonical(options.self);
   auto program = s.add_path(self, "cairn-host-" + spec.host_name);
   inputs.emplace_back(program);
+  std::string backup_extension;
+  if (const value* ext = detail::read_if_declared(e, "home-manager.backupFileExtension"); ext != nullptr && ext->is_string())
+    backup_extension = ext->as_string();
+  for (const auto& [user, home] : options.homes) {
+    spec.homes.push_back({user, s.logical(home), backup_extension});
+    inputs.emplace_back(home);
+  }
   spec.store_root = s.config().root;
   spec.switch_program = self;
 
