@@ -154,7 +154,7 @@ int run_home(const home_entry& entry, int argc, char** argv) {
   };
   auto with_home = [&](CLI::App* cmd) {
     cmd->add_option("--home", o.home, "The home directory to activate into (default: the configured one under the root)");
-    cmd->add_option("-b,--backup-extension", o.backup, "Move files in the way (not cairn's) aside to <file><EXT>");
+    cmd->add_option("-b,--backup-extension", o.backup, "Move files in the way (not cairn's) aside to <file>.<EXT>");
     return cmd;
   };
   std::vector<CLI::App*> commands;

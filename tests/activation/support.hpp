@@ -44,7 +44,9 @@ struct run_result {
   std::string output;  // stdout and stderr
 };
 
-inline run_result run_driver(const std::vector<std::string>& args, const std::map<std::string, std::string>& env = {}) {
+// Runs a program with args (and env added), collecting its stdout and stderr together.
+inline run_result run_program(const std::string& program, const std::vector<std::string>& args,
+                              const std::map<std::string, std::string>& env = {}) {
   int fds[2];
   if (::pipe(fds) != 0) throw std::runtime_error("pipe");
   pid_t pid = ::fork();
@@ -55,7 +57,7 @@ inline run_result run_driver(const std::vector<std::string>& args, const std::ma
     ::close(fds[1]);
     for (auto& [k, v] : env) ::setenv(k.c_str(), v.c_str(), 1);
     std::vector<char*> argv;
-    std::string prog = CAIRN_ACTIVATE_DRIVER;
+    std::string prog = program;
     argv.push_back(prog.data());
     std::vector<std::string> copy = args;
     for (auto& a : copy) argv.push_back(a.data());
@@ -75,6 +77,12 @@ inline run_result run_driver(const std::vector<std::string>& args, const std::ma
   else r.signal = WTERMSIG(status);
   return r;
 }
+
+#ifdef CAIRN_ACTIVATE_DRIVER
+inline run_result run_driver(const std::vector<std::string>& args, const std::map<std::string, std::string>& env = {}) {
+  return run_program(CAIRN_ACTIVATE_DRIVER, args, env);
+}
+#endif
 
 inline std::string slurp(const fs::path& p) {
   auto s = cairn::activation::detail::read_file_if_exists(p);

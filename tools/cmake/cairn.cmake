@@ -4,9 +4,9 @@
 #     The host binary NAME: its configuration sources (host.cpp with CAIRN_HOST, and any
 #     separately compiled modules). It evaluates, builds and activates itself.
 #
-#   cairn_add_home(USER SOURCES home.cpp [LIBRARIES ...])
-#     The home binary home-USER (home.cpp with CAIRN_HOME): home-manager's command line for
-#     USER's home, standalone on any machine with a cairn store.
+#   cairn_add_home(USER SOURCES home.cpp [TARGET name] [LIBRARIES ...])
+#     The home binary home-USER (or TARGET; home.cpp with CAIRN_HOME): home-manager's command
+#     line for USER's home, standalone on any machine with a cairn store.
 
 # The command-line implementation shared by every host: compiled once per build tree.
 function(_cairn_host_runtime)
@@ -37,9 +37,12 @@ function(cairn_add_host name)
 endfunction()
 
 function(cairn_add_home user)
-  cmake_parse_arguments(PARSE_ARGV 1 arg "" "" "SOURCES;LIBRARIES")
+  cmake_parse_arguments(PARSE_ARGV 1 arg "" "TARGET" "SOURCES;LIBRARIES")
   _cairn_host_runtime()
   set(name home-${user})
+  if(arg_TARGET)
+    set(name ${arg_TARGET})
+  endif()
   add_executable(${name} ${arg_SOURCES})
   target_link_libraries(${name} PRIVATE cairn_host_runtime cairn_self_contained cairn::cairn ${arg_LIBRARIES})
   target_link_options(${name} PRIVATE "LINKER:--strip-debug")

@@ -18,7 +18,8 @@ struct home {
   static constexpr void config(cairn::definitions& d) {
     namespace home = cairn::modules::home;
     d.set(home::file_entry::text(".hushlogin"), "");
-    d.set(home::file_entry::source("bin/backup-notes"), "users/alice/files/backup-notes");
+    d.set(home::file_entry::text("bin/backup-notes"), "#!/bin/sh\n# Copies ~/notes to ~/notes.bak.\nset -eu\ncp -a \"$HOME/notes\" \"$HOME/notes.bak\"\n");
+    d.set(home::file_entry::executable("bin/backup-notes"), true);
     d.set(home::packages, {cairn::packages::hello()});
   }
 };

@@ -130,12 +130,20 @@ inline void say(std::FILE* out, const std::string& line) {
 
 }  // namespace detail
 
+// Removes what a write cut short left beside the home's links.
+inline void remove_stale_links(const home_target& w, const home_generation& g) {
+  std::set<fs::path> dirs;
+  for (const auto& f : g.files) dirs.insert((w.home / f.target).parent_path());
+  for (const auto& d : dirs) activation::detail::remove_stale_temporaries(d, false);
+}
+
 // Executes the plan (printing what it does to `out`).
 inline void execute_home(const home_plan& p, std::FILE* out = stderr, bool explicit_generation = false) {
   using namespace activation::detail;
   const home_target& w = p.where;
   auto profile = profile_of(p);
   for (const auto& line : p.warnings) detail::say(out, line);
+  remove_stale_links(w, p.next);  // an activation killed while making a link left its temporary
   detail::write_home_journal(p, explicit_generation);
   crash_point("home: journal written");
   auto lines = plan_lines(p);
@@ -151,7 +159,7 @@ inline void execute_home(const home_plan& p, std::FILE* out = stderr, bool expli
   for (const auto& t : p.backup) {
     next_line();
     fs::path at = w.home / t;
-    fs::path aside = w.home / (t + w.backup_extension);
+    fs::path aside = w.home / detail::backup_name(w, t);
     if (lexists(at) && ::rename(at.c_str(), aside.c_str()) != 0) throw_sys("move aside", at);
     crash_point("home: moved aside");
   }
@@ -216,13 +224,6 @@ inline std::optional<home_generation> current_home(const fs::path& root, const s
   }
 }
 
-// Removes what a write cut short left beside the home's links.
-inline void remove_stale_links(const home_target& w, const home_generation& g) {
-  std::set<fs::path> dirs;
-  for (const auto& f : g.files) dirs.insert((w.home / f.target).parent_path());
-  for (const auto& d : dirs) activation::detail::remove_stale_temporaries(d, false);
-}
-
 // Finishes an interrupted activation of the user's home, if there is one (call with the home's
 // lock held). Returns whether there was one.
 inline bool recover_home(const fs::path& root, const std::string& user, std::FILE* out = stderr) {
@@ -232,7 +233,6 @@ inline bool recover_home(const fs::path& root, const std::string& user, std::FIL
   std::optional<home_generation> from;
   if (j->from) from = read_home_generation(root, *j->from);
   auto to = read_home_generation(root, j->to);
-  remove_stale_links(j->where, to);
   auto p = plan_home(j->where, from, to, {.generation = j->generation});
   execute_home(p, out, j->generation.has_value());
   return true;

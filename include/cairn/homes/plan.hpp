@@ -34,7 +34,7 @@ struct home_target {
   bool logical_links = false;    // links name /cairn/store/... (a home inside a system root), not real paths
   std::optional<uid_t> uid;      // owner of what activation creates (the system switch runs as root)
   std::optional<gid_t> gid;
-  std::string backup_extension;  // files in the way are moved to <file><ext>; empty: they stop the switch
+  std::string backup_extension;  // files in the way are moved to <file>.<ext>; empty: they stop the switch
   bool systemd = false;          // the user's systemd manager runs: unit changes are carried out
 };
 
@@ -55,7 +55,7 @@ struct home_plan {
   bool new_generation_link = false;
   std::vector<home_link> links;     // created or repointed, in target order
   std::size_t unchanged = 0;        // links already right
-  std::vector<std::string> backup;  // moved to <target><ext> first
+  std::vector<std::string> backup;  // moved to <target>.<ext> first
   std::vector<std::string> clobber; // force: deleted first
   std::vector<std::string> remove;  // obsolete links of cairn's
   std::vector<std::string> keep;    // obsolete targets that are no longer cairn's: left alone
@@ -72,6 +72,9 @@ namespace detail {
 
 using activation::detail::lexists;
 using activation::detail::read_link;
+
+// Where a file in the way goes: <target>.<ext>, as home-manager's -b / backupFileExtension.
+inline std::string backup_name(const home_target& w, const std::string& target) { return target + "." + w.backup_extension; }
 
 // What a link to <generation>/<source> names.
 inline std::string link_to(const home_target& w, const std::string& generation, const std::string& source) {
@@ -123,6 +126,23 @@ inline user_units units_of(const home_generation& g) {
   return u;
 }
 
+// Whether the real directory `at` (the home's `rel`) is left empty once the obsolete links of
+// cairn's under it are removed: then a link may take its place.
+inline bool empties(const home_target& w, const fs::path& at, const std::string& rel, const std::set<std::string>& obsolete) {
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(at, ec)) {
+    std::string sub = rel + "/" + e.path().filename().string();
+    if (e.is_symlink()) {
+      if (!obsolete.contains(sub) || !is_cairn_link(w, read_link(e.path()).value_or(""))) return false;
+    } else if (e.is_directory()) {
+      if (!empties(w, e.path(), sub, obsolete)) return false;
+    } else {
+      return false;
+    }
+  }
+  return !ec;
+}
+
 inline std::string unit_text(const fs::path& root, const home_generation& g, const std::string& source) {
   return activation::detail::read_file_if_exists(activation::detail::resolve_in_root(root, g.path + "/" + source)).value_or("");
 }
@@ -167,6 +187,7 @@ inline home_plan plan_home(const home_target& where, const std::optional<home_ge
   for (const auto& f : next.files) {
     // Every directory above the link must be one (or a link to one), or cairn's link that goes.
     bool parents_ok = true;
+    bool parent_goes = false;  // a link of cairn's above it is removed first: nothing is there then
     fs::path rel;
     const fs::path target_path(f.target);
     for (auto it = target_path.begin(); std::next(it) != target_path.end(); ++it) {
@@ -177,7 +198,10 @@ inline home_plan plan_home(const home_target& where, const std::optional<home_ge
       if (S_ISDIR(st.st_mode)) continue;
       if (S_ISLNK(st.st_mode)) {
         auto t = read_link(at).value_or("");
-        if (is_cairn_link(where, t) && obsolete.contains(rel.string())) break;  // removed first
+        if (is_cairn_link(where, t) && obsolete.contains(rel.string())) {
+          parent_goes = true;
+          break;
+        }
         if (fs::is_directory(at)) continue;
       }
       stop_at(rel.string(), fmt::format("{}, where {} needs a directory", describe_kind(at), f.target));
@@ -188,7 +212,7 @@ inline home_plan plan_home(const home_target& where, const std::optional<home_ge
     fs::path at = where.home / f.target;
     std::string to = link_to(where, next.path, f.source);
     struct stat st;
-    if (::lstat(at.c_str(), &st) != 0) {
+    if (parent_goes || ::lstat(at.c_str(), &st) != 0) {
       p.links.push_back({f.target, to, false});
       continue;
     }
@@ -203,6 +227,10 @@ inline home_plan plan_home(const home_target& where, const std::optional<home_ge
         continue;
       }
     }
+    if (S_ISDIR(st.st_mode) && empties(where, at, f.target, obsolete)) {  // a recursive link becomes one link
+      p.links.push_back({f.target, to, false});
+      continue;
+    }
     // Not cairn's.
     if (f.force) {
       if (S_ISDIR(st.st_mode)) {
@@ -214,7 +242,7 @@ inline home_plan plan_home(const home_target& where, const std::optional<home_ge
       continue;
     }
     if (!where.backup_extension.empty()) {
-      fs::path aside = where.home / (f.target + where.backup_extension);
+      fs::path aside = where.home / backup_name(where, f.target);
       if (lexists(aside)) {
         stop_at(f.target, fmt::format("{}; moving it aside would clobber {}", describe_kind(at), aside.string()));
         continue;
@@ -267,7 +295,7 @@ inline std::vector<std::string> plan_lines(const home_plan& p) {
   const std::string home = p.where.home.string();
   out.push_back(fmt::format("{} generation {} of {}'s home{}", p.new_generation_link ? "create" : "switch to", p.generation, p.user,
                             p.previous ? fmt::format(" (now in force: {})", p.previous->path) : std::string(" (first generation)")));
-  for (const auto& t : p.backup) out.push_back(fmt::format("move {0}/{1} (not cairn's) to {0}/{1}{2}", home, t, p.where.backup_extension));
+  for (const auto& t : p.backup) out.push_back(fmt::format("move {0}/{1} (not cairn's) to {0}/{2}", home, t, detail::backup_name(p.where, t)));
   for (const auto& t : p.clobber) out.push_back(fmt::format("delete {}/{} (force)", home, t));
   for (const auto& t : p.remove) out.push_back(fmt::format("remove obsolete link {}/{}", home, t));
   for (const auto& l : p.links) out.push_back(fmt::format("{} {}/{} -> {}", l.replaces ? "repoint" : "link", home, l.target, l.to));

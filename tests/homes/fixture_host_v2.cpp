@@ -1,0 +1,6 @@
+// tests/homes/fixture_host_v2.cpp: generation 2 of a host that activates the test user's home.
+#include <cairn/host.hpp>
+
+#include "fixture.hpp"
+
+CAIRN_HOST(fixtures::tester_host<2>)
