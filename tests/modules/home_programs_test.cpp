@@ -60,6 +60,7 @@ struct full_home {
     d.set(git::extra_config("includeIf \"gitdir:~/work/\"", "path"), "~/work/.gitconfig");
     d.set(git::extra_config("cairn", "odd"), "tab\there, back\\slash, new\nline; # not a comment");
     d.set(git::extra_config("user", "signingKey"), "ABCD1234");
+    d.set(git::extra_config("branch.feature/a.b", "remote"), "origin");
     d.set(git::ignores, {"*~", ".direnv/"});
 
     d.set(bash::enable, true);
@@ -125,6 +126,7 @@ struct wrong_git_value {
     d.set(git::enable, true);
     d.set(git::extra_config("core", "abbrev"), cairn::value(cairn::list{cairn::value(1)}));
   }
+  static constexpr int line = __LINE__ - 2;  // the wrong definition
 };
 struct wrong_ssh_port {
   static constexpr cairn::meta meta{.username = "alice"};
@@ -133,6 +135,7 @@ struct wrong_ssh_port {
     d.set(ssh::enable, true);
     d.set(ssh::match_block::port("work"), cairn::value(70000));
   }
+  static constexpr int line = __LINE__ - 2;  // the wrong definition
 };
 struct wrong_session_variable {
   static constexpr cairn::meta meta{.username = "alice"};
@@ -257,6 +260,8 @@ TEST(HomeGit, GitReadsTheConfig) {
             "\tco = \"checkout\"\n"
             "\tlg = \"log --graph --format=\\\"%h %s\\\"\"\n"
             "\troot = \"!cd \\\"$(git rev-parse --show-toplevel)\\\" && pwd\"\n"
+            "[branch \"feature/a.b\"]\n"
+            "\tremote = \"origin\"\n"
             "[cairn]\n"
             "\todd = \"tab\\there, back\\\\slash, new\\nline; # not a comment\"\n"
             "[core]\n"
@@ -287,6 +292,7 @@ TEST(HomeGit, GitReadsTheConfig) {
             "alias.co checkout\n"
             "alias.lg log --graph --format=\"%h %s\"\n"
             "alias.root !cd \"$(git rev-parse --show-toplevel)\" && pwd\n");
+  EXPECT_EQ(get("--get branch.feature/a.b.remote").out, "origin\n");
   EXPECT_EQ(get("--get cairn.odd").out, "tab\there, back\\slash, new\nline; # not a comment\n");
   EXPECT_EQ(get("--type=int --get core.abbrev").out, "12\n");
   EXPECT_EQ(get("--type=bool --get pull.rebase").out, "true\n");
@@ -297,7 +303,8 @@ TEST(HomeGit, GitReadsTheConfig) {
   auto all = get("--list --name-only");
   EXPECT_EQ(all.status, 0);
   EXPECT_EQ(all.out,
-            "alias.co\nalias.lg\nalias.root\ncairn.odd\ncore.abbrev\ncore.editor\ncore.excludesfile\n"
+            "alias.co\nalias.lg\nalias.root\nbranch.feature/a.b.remote\ncairn.odd\ncore.abbrev\ncore.editor\n"
+            "core.excludesfile\n"
             "includeif.gitdir:~/work/.path\npull.rebase\nurl.git@github.com:.insteadof\nuser.email\n"
             "user.name\nuser.signingkey\n");
 }
@@ -485,16 +492,22 @@ TEST(HomeSystemd, UserUnitsAndTheirWants) {
 }
 
 TEST(HomePrograms, WrongTypesNameTheOption) {
-  EXPECT_CONTAINS(cairn::testing::message_of<wrong_git_value>("programs.git.extraConfig"),
-                  "A definition for option `programs.git.extraConfig.core.abbrev' is not of type `");
-  EXPECT_CONTAINS(cairn::testing::message_of<wrong_ssh_port>("programs.ssh.matchBlocks.work.port"),
-                  "A definition for option `programs.ssh.matchBlocks.work.port' is not of type `null or 16 bit "
-                  "unsigned integer");
+  EXPECT_EQ(cairn::testing::message_of<wrong_git_value>("programs.git.extraConfig"),
+            "A definition for option `programs.git.extraConfig.core.abbrev' is not of type `string or signed "
+            "integer or boolean'. TypeError: The option `programs.git.extraConfig.core.abbrev` is neither a value "
+            "of type `string or signed integer` nor `boolean`, Definition values: \n- In `" +
+                CAIRN_AT(wrong_git_value::line) + "':\n    [\n      1\n    ]");
+  EXPECT_EQ(cairn::testing::message_of<wrong_ssh_port>("programs.ssh.matchBlocks.work.port"),
+            "A definition for option `programs.ssh.matchBlocks.work.port' is not of type `null or 16 bit unsigned "
+            "integer; between 0 and 65535 (both inclusive)'. Definition values:\n- In `" +
+                CAIRN_AT(wrong_ssh_port::line) + "': 70000");
   EXPECT_CONTAINS(cairn::testing::message_of<wrong_session_variable>("home.sessionVariables"),
                   "A definition for option `home.sessionVariables.FLAG' is not of type `string or signed integer'");
   EXPECT_CONTAINS(cairn::testing::message_of<wrong_unit_setting>("systemd.user.services.x.Service"),
-                  "A definition for option `systemd.user.services.x.Service.ExecStart' is not of type `");
-  // Reading the rendered file reports it too.
-  EXPECT_CONTAINS(cairn::testing::message_of<wrong_git_value>("xdg.configFile.\"git/config\".text"),
-                  "programs.git.extraConfig.core.abbrev");
+                  "A definition for option `systemd.user.services.x.Service.ExecStart' is not of type `string or "
+                  "signed integer or boolean or list of string'");
+  // Reading the rendered file reports it too, with the way there.
+  auto chain = cairn::testing::error_of<wrong_git_value>("xdg.configFile.\"git/config\".text");
+  EXPECT_CONTAINS(chain, "A definition for option `programs.git.extraConfig.core.abbrev' is not of type");
+  EXPECT_CONTAINS(chain, "while evaluating the option `xdg.configFile.\"git/config\".text'");
 }
