@@ -47,7 +47,7 @@ inline homes::home_target standalone_target(const home_options& o, const homes::
   homes::home_target t;
   t.root = o.root;
   t.home = o.home.empty() ? activation::detail::under(o.root, g.home_directory) : fs::absolute(o.home).lexically_normal();
-  if (t.home.has_filename() == false) t.home = t.home.parent_path();
+  if (!t.home.has_filename()) t.home = t.home.parent_path();  // "/tmp/alice/" names /tmp/alice
   t.backup_extension = o.backup;
   struct stat st;
   if (::geteuid() == 0 && ::stat(t.home.c_str(), &st) == 0) {  // root switching someone's home: theirs stays theirs
