@@ -107,6 +107,26 @@ class System(Root):
         # Nothing was activated by a build.
         self.assertFalse(os.path.lexists(self.path("/etc")))
 
+    def test_switch_activates_alices_home_after_the_system(self):
+        switched = self.switch(DEMO)
+        self.assertLess(switched.index("creating user 'alice'"), switched.index("activating the home of alice..."))
+        self.assertIn("start the following user units: backup-notes.service", switched)
+        # Links as the machine sees them, into her home's generation, owned by her.
+        link = self.read_link("/home/alice/.config/git/config")
+        self.assertRegex(link, r"^/cairn/store/[0-9a-z]{32}-cairn-home-alice-0\.1/home-files/\.config/git/config$")
+        self.assertEqual(os.lstat(self.path("/home/alice/.config/git/config")).st_uid, 1000)
+        self.assertEqual(os.readlink(self.path("/cairn/var/profiles/per-user/alice/home")), "home-1-link")
+        # The rendered files are read by their programs.
+        code, out, err = run("git", "config", "--file", self.resolve("/home/alice/.config/git/config"), "--get", "user.email")
+        self.assertEqual((code, out), (0, "alice@example.org\n"), err)
+        code, out, err = run("ssh", "-G", "-F", self.resolve("/home/alice/.ssh/config"), "build-server")
+        self.assertEqual(code, 0, err)
+        self.assertIn("hostname 10.0.0.2\n", out)
+        self.assertIn("port 2222\n", out)
+        self.assertIn("alias ll='ls -l'\n", self.read("/home/alice/.bashrc"))
+        self.assertIn('export EDITOR="vi"', self.read("/home/alice/.cairn-profile/etc/profile.d/cairn-session-vars.sh"))
+        self.assertTrue(os.path.exists(self.resolve("/home/alice/.cairn-profile/bin/hello")))
+
     def test_switch_then_next_generation_then_rollback(self):
         err = self.switch(DEMO)
         self.assertIn("first generation on", err)
