@@ -245,7 +245,7 @@ TEST_F(home_fixture, RecoverFinishesAnInterruptedSwitch) {
   auto r = switch_to(2, {}, {{"CAIRN_TEST_CRASH_AT_STEP", "home: obsolete link removed"}});
   ASSERT_EQ(r.signal, SIGKILL) << r.output;
   auto dry = switch_to(2, {"-n"});
-  EXPECT_TRUE(contains(dry.output, "note: an interrupted home activation will be finished first by the next switch")) << dry.output;
+  EXPECT_TRUE(contains(dry.output, "note: this would supersede the interrupted switch of tester's home to /cairn/store/")) << dry.output;
   auto rec = home_binary(2, {"recover", "--root", root.string()});
   ASSERT_OK(rec);
   EXPECT_TRUE(contains(rec.output, "finishing an interrupted switch of tester's home")) << rec.output;
@@ -263,4 +263,29 @@ TEST_F(home_fixture, EvaluationCommandsAndErrors) {
   auto bad = home_binary(1, {"switch", "--root", root.string(), "--generation", "7"});
   EXPECT_EQ(bad.exit_code, 1);
   EXPECT_TRUE(contains(bad.output, "home generation 7 does not exist")) << bad.output;
+}
+
+// A switch after an interrupted one supersedes it: here back to generation 1; the interrupted
+// switch's links that generation 1 does not have go.
+TEST_F(home_fixture, ANewSwitchSupersedesAnInterruptedOne) {
+  ASSERT_OK(switch_to(1));
+  auto first = snapshot(home);
+  // The step that links .config/app/extra, found by a traced switch of a copy.
+  ASSERT_EQ(std::system(fmt::format("cp -a '{0}/root' '{0}/root2' && cp -a '{0}/home' '{0}/home2'", dir.path.string()).c_str()), 0);
+  auto traced = home_binary(2, {"switch", "--root", (dir.path / "root2").string(), "--home", (dir.path / "home2").string()},
+                            {{"CAIRN_TEST_TRACE_STEPS", "1"}});
+  ASSERT_OK(traced);
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(traced.output, m, std::regex("/\\.config/app/extra -> [^\n]*\n(?:[^\n]*\n)*?cairn-test: step ([0-9]+) home: linked")))
+      << traced.output;
+  auto r = switch_to(2, {}, {{"CAIRN_TEST_CRASH_AT_STEP", m[1].str()}});
+  ASSERT_EQ(r.signal, SIGKILL) << r.output;
+  EXPECT_EQ(slurp(home / ".config/app/extra"), "new in generation 2\n");
+  EXPECT_EQ(profile(), "home-1-link");
+  auto back = switch_to(1);
+  ASSERT_OK(back);
+  EXPECT_TRUE(contains(back.output, "note: superseding the interrupted switch of tester's home to /cairn/store/")) << back.output;
+  EXPECT_TRUE(contains(back.output, "remove obsolete link " + home.string() + "/.config/app/extra")) << back.output;
+  EXPECT_EQ(describe_difference(first, snapshot(home)), "");
+  EXPECT_FALSE(lexists(root / "cairn/var/homes/tester/journal.json"));
 }

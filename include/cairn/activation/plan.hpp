@@ -125,7 +125,7 @@ inline std::vector<homes::home_plan> plan_homes(const fs::path& root, const topl
         if (auto gid = users.gids.find(u.group.empty() ? std::string("users") : u.group); gid != users.gids.end()) w.gid = gid->second;
     std::vector<std::string> warnings;
     auto previous = homes::current_home(root, h.user, &warnings);
-    out.push_back(homes::plan_home(w, previous, g));
+    out.push_back(homes::plan_home(w, previous, g, {.interrupted = homes::interrupted_home(root, h.user, &warnings)}));
     out.back().warnings.insert(out.back().warnings.begin(), warnings.begin(), warnings.end());
   }
   return out;

@@ -224,8 +224,21 @@ inline std::optional<home_generation> current_home(const fs::path& root, const s
   }
 }
 
+// The generation an interrupted activation of the user's home was switching to, if any.
+inline std::optional<home_generation> interrupted_home(const fs::path& root, const std::string& user, std::vector<std::string>* warnings = nullptr) {
+  auto j = detail::read_home_journal(root, user);
+  if (!j) return std::nullopt;
+  try {
+    return read_home_generation(root, j->to);
+  } catch (const error& e) {
+    if (warnings) warnings->push_back(fmt::format("warning: the interrupted switch's generation cannot be read: {}", e.what()));
+    return std::nullopt;
+  }
+}
+
 // Finishes an interrupted activation of the user's home, if there is one (call with the home's
-// lock held). Returns whether there was one.
+// lock held). Returns whether there was one. A new switch need not: it supersedes the
+// interrupted one (plan_home's `interrupted`), whose links are cairn's like any other.
 inline bool recover_home(const fs::path& root, const std::string& user, std::FILE* out = stderr) {
   auto j = detail::read_home_journal(root, user);
   if (!j) return false;
@@ -256,15 +269,14 @@ struct activate_home_options {
 inline home_plan activate_home(const home_target& where, const std::string& generation_path, const activate_home_options& o = {}) {
   auto next = read_home_generation(where.root, generation_path);
   std::optional<home_lock> lock;
-  if (!o.dry_run) {
-    lock.emplace(where.root, next.user);
-    recover_home(where.root, next.user, o.out);
-  } else if (detail::read_home_journal(where.root, next.user)) {
-    detail::say(o.out, "note: an interrupted home activation will be finished first by the next switch");
-  }
+  if (!o.dry_run) lock.emplace(where.root, next.user);
   std::vector<std::string> warnings;
+  auto interrupted = interrupted_home(where.root, next.user, &warnings);
+  if (interrupted)
+    detail::say(o.out, fmt::format("note: {} the interrupted switch of {}'s home to {}", o.dry_run ? "this would supersede" : "superseding",
+                                   next.user, interrupted->path));
   auto previous = current_home(where.root, next.user, &warnings);
-  auto p = plan_home(where, previous, next, {.generation = o.generation});
+  auto p = plan_home(where, previous, next, {.generation = o.generation, .interrupted = interrupted});
   p.warnings.insert(p.warnings.begin(), warnings.begin(), warnings.end());
   if (o.dry_run) {
     if (o.out) fmt::print(o.out, "{}", format_home_plan(p));

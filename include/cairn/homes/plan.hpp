@@ -66,6 +66,9 @@ struct home_plan {
 
 struct home_plan_options {
   std::optional<int> generation;  // an existing generation (rollback, --generation N)
+  // A switch that was interrupted on its way to this generation: its links are cairn's too,
+  // and those `next` does not have go.
+  std::optional<home_generation> interrupted;
 };
 
 namespace detail {
@@ -82,11 +85,12 @@ inline std::string link_to(const home_target& w, const std::string& generation, 
   return base + "/" + source;
 }
 
-// Whether a link target points into a home generation of the store (logical or real path).
-inline bool is_cairn_link(const home_target& w, const std::string& target) {
-  for (std::string prefix : {std::string("/cairn/store/"), (w.root / "cairn/store").string() + "/"}) {
-    if (!target.starts_with(prefix)) continue;
-    std::string_view rest(target.data() + prefix.size(), target.size() - prefix.size());
+// Whether a link target points into a home generation of a store: /cairn/store/<hash>-cairn-home-*,
+// logical or under any root (a root copied or moved keeps its home's links cairn's).
+inline bool is_cairn_link(const std::string& target) {
+  constexpr std::string_view store = "/cairn/store/";
+  for (auto at = target.find(store); at != std::string::npos; at = target.find(store, at + 1)) {
+    std::string_view rest(target.data() + at + store.size(), target.size() - at - store.size());
     rest = rest.substr(0, rest.find('/'));
     if (rest.size() > 33 && rest[32] == '-' && rest.substr(33).starts_with("cairn-home-")) return true;
   }
@@ -133,7 +137,7 @@ inline bool empties(const home_target& w, const fs::path& at, const std::string&
   for (const auto& e : fs::directory_iterator(at, ec)) {
     std::string sub = rel + "/" + e.path().filename().string();
     if (e.is_symlink()) {
-      if (!obsolete.contains(sub) || !is_cairn_link(w, read_link(e.path()).value_or(""))) return false;
+      if (!obsolete.contains(sub) || !is_cairn_link(read_link(e.path()).value_or(""))) return false;
     } else if (e.is_directory()) {
       if (!empties(w, e.path(), sub, obsolete)) return false;
     } else {
@@ -176,9 +180,10 @@ inline home_plan plan_home(const home_target& where, const std::optional<home_ge
   std::set<std::string> wanted;
   for (const auto& f : next.files) wanted.insert(f.target);
   std::set<std::string> obsolete;
-  if (previous)
-    for (const auto& f : previous->files)
-      if (!wanted.contains(f.target)) obsolete.insert(f.target);
+  for (const auto* g : {previous ? &*previous : nullptr, opt.interrupted ? &*opt.interrupted : nullptr})
+    if (g != nullptr)
+      for (const auto& f : g->files)
+        if (!wanted.contains(f.target)) obsolete.insert(f.target);
 
   std::vector<std::string> in_the_way;
   auto stop_at = [&](const std::string& target, const std::string& why) {
@@ -198,7 +203,7 @@ inline home_plan plan_home(const home_target& where, const std::optional<home_ge
       if (S_ISDIR(st.st_mode)) continue;
       if (S_ISLNK(st.st_mode)) {
         auto t = read_link(at).value_or("");
-        if (is_cairn_link(where, t) && obsolete.contains(rel.string())) {
+        if (is_cairn_link(t) && obsolete.contains(rel.string())) {
           parent_goes = true;
           break;
         }
@@ -222,7 +227,7 @@ inline home_plan plan_home(const home_target& where, const std::optional<home_ge
         ++p.unchanged;
         continue;
       }
-      if (is_cairn_link(where, cur)) {
+      if (is_cairn_link(cur)) {
         p.links.push_back({f.target, to, true});
         continue;
       }
@@ -268,7 +273,7 @@ inline home_plan plan_home(const home_target& where, const std::optional<home_ge
   for (const auto& t : obsolete) {
     fs::path at = where.home / t;
     auto cur = read_link(at);
-    if (cur && is_cairn_link(where, *cur)) p.remove.push_back(t);
+    if (cur && is_cairn_link(*cur)) p.remove.push_back(t);
     else if (lexists(at)) p.keep.push_back(t);
   }
   for (const auto& t : p.keep)
