@@ -10,6 +10,7 @@
 //   home switch [--root R] [--home DIR] [-b EXT] [-n] [--generation N]
 //   home rollback [--root R] [--home DIR]  the generation before the current one
 //   home list-generations | delete-generations SPEC... | diff [A] [B] [--root R]
+//   home gc [--root R] [--delete-older-than DAYS]
 //   home recover [--root R]                finish an interrupted switch
 //
 // R holds the store and the profiles (per-user/<user>/home-<N>-link); the home is DIR, or the

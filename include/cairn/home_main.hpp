@@ -33,6 +33,7 @@ struct home_options {
   bool dry_run = false;
   unsigned jobs = 1;
   std::optional<int> generation;
+  std::optional<unsigned> older_than_days;
   std::vector<std::string> rest;  // generation specs, diff arguments
 };
 
@@ -132,6 +133,15 @@ inline int run_home_command(const home_entry& entry, const std::string& command,
     fmt::print("{}", homes::format_home_diff(homes::diff_homes(o.root, ga, gb)));
     return 0;
   }
+  if (command == "gc") {  // nix-collect-garbage [--delete-older-than]: of this home's generations
+    if (o.older_than_days) {
+      homes::home_lock lock(o.root, user);
+      for (int n : activation::delete_generations(profile, {fmt::format("{}d", *o.older_than_days)}))
+        fmt::print(stderr, "removing home generation {}\n", n);
+    }
+    collect_garbage(o.root);
+    return 0;
+  }
   if (command == "recover") {
     homes::home_lock lock(o.root, user);
     if (!homes::recover_home(o.root, user)) fmt::print(stderr, "no interrupted switch of {}'s home\n", user);
@@ -178,6 +188,9 @@ int run_home(const home_entry& entry, int argc, char** argv) {
   auto* diff_cmd = with_root(app.add_subcommand("diff", "What changed between two home generations (default: previous, current)"));
   diff_cmd->add_option("generations", o.rest, "Generation numbers or store paths")->expected(0, 2);
   commands.push_back(diff_cmd);
+  auto* gc_cmd = with_root(app.add_subcommand("gc", "Collect garbage in the store (generations are roots)"));
+  gc_cmd->add_option("--delete-older-than", o.older_than_days, "First delete home generations older than DAYS days");
+  commands.push_back(gc_cmd);
   commands.push_back(with_root(app.add_subcommand("recover", "Finish an interrupted switch of the home")));
   try {
     app.parse(argc, argv);

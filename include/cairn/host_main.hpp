@@ -154,6 +154,13 @@ inline void print_changes(store::store& s, const host_options& o, const system::
   fmt::print(stderr, "{}", activation::format_diff(activation::diff_toplevels(o.root, a, b)));
 }
 
+// `gc`: the store's dead paths go (every generation, a host's or a home's, is a root).
+inline void collect_garbage(const std::string& root) {
+  store::store s({.root = root});
+  auto r = store::collect_garbage(s);
+  fmt::print("{} store paths deleted, {} freed\n", r.deleted.size(), system::format_bytes(static_cast<std::int64_t>(r.bytes_freed)));
+}
+
 inline int run_host_command(const host_entry& entry, const std::string& command, const host_options& o) {
   if (command == "build") {
     store::store s({.root = o.root});
@@ -186,9 +193,7 @@ inline int run_host_command(const host_entry& entry, const std::string& command,
       for (int n : activation::delete_generations(o.root, {fmt::format("{}d", *o.older_than_days)}))
         fmt::print(stderr, "removing profile version {}\n", n);
     }
-    store::store s({.root = o.root});
-    auto r = store::collect_garbage(s);
-    fmt::print("{} store paths deleted, {} freed\n", r.deleted.size(), system::format_bytes(static_cast<std::int64_t>(r.bytes_freed)));
+    collect_garbage(o.root);
     return 0;
   }
   return activation::run_cli(activation_args(command, o));

@@ -125,9 +125,16 @@ TEST_F(home_fixture, SecondGenerationRemovesWhatWentAndRollbackBringsItBack) {
   EXPECT_EQ(describe_difference(first, snapshot(home)), "");
   EXPECT_TRUE(contains(back.output, "stop the following user units: sync.service")) << back.output;
 
-  // Generations: delete the one not in force.
+  // Generations: delete the one not in force; then its store paths are garbage, the current's not.
+  auto second = link_of(root / "cairn/var/profiles/per-user/tester/home-2-link");
   ASSERT_OK(home_binary(1, {"delete-generations", "--root", root.string(), "old"}));
   EXPECT_FALSE(contains(generations(), "   2   ")) << generations();
+  ASSERT_OK(home_binary(1, {"build", "--root", root.string()}));  // the last build is a root too (./result)
+  auto gc = home_binary(1, {"gc", "--root", root.string()});
+  ASSERT_OK(gc);
+  EXPECT_TRUE(contains(gc.output, " store paths deleted, ")) << gc.output;
+  EXPECT_FALSE(lexists(cairn::activation::detail::under(root, second)));
+  EXPECT_EQ(slurp(home / ".bashrc"), "# generation 1\n");
   auto none = home_binary(1, {"rollback", "--root", root.string(), "--home", home.string()});
   EXPECT_EQ(none.exit_code, 1);
   EXPECT_TRUE(contains(none.output, "no profile version older than the current (1) exists")) << none.output;
