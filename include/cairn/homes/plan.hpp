@@ -132,14 +132,14 @@ inline user_units units_of(const home_generation& g) {
 
 // Whether the real directory `at` (the home's `rel`) is left empty once the obsolete links of
 // cairn's under it are removed: then a link may take its place.
-inline bool empties(const home_target& w, const fs::path& at, const std::string& rel, const std::set<std::string>& obsolete) {
+inline bool empties(const fs::path& at, const std::string& rel, const std::set<std::string>& obsolete) {
   std::error_code ec;
   for (const auto& e : fs::directory_iterator(at, ec)) {
     std::string sub = rel + "/" + e.path().filename().string();
     if (e.is_symlink()) {
       if (!obsolete.contains(sub) || !is_cairn_link(read_link(e.path()).value_or(""))) return false;
     } else if (e.is_directory()) {
-      if (!empties(w, e.path(), sub, obsolete)) return false;
+      if (!empties(e.path(), sub, obsolete)) return false;
     } else {
       return false;
     }
@@ -232,7 +232,7 @@ inline home_plan plan_home(const home_target& where, const std::optional<home_ge
         continue;
       }
     }
-    if (S_ISDIR(st.st_mode) && empties(where, at, f.target, obsolete)) {  // a recursive link becomes one link
+    if (S_ISDIR(st.st_mode) && empties(at, f.target, obsolete)) {  // a recursive link becomes one link
       p.links.push_back({f.target, to, false});
       continue;
     }
