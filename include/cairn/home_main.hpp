@@ -192,12 +192,7 @@ int run_home(const home_entry& entry, int argc, char** argv) {
   gc_cmd->add_option("--delete-older-than", o.older_than_days, "First delete home generations older than DAYS days");
   commands.push_back(gc_cmd);
   commands.push_back(with_root(app.add_subcommand("recover", "Finish an interrupted switch of the home")));
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    int code = app.exit(e);
-    return code == 0 ? 0 : 2;
-  }
+  if (auto exit_code = parse_command_line(app, argc, argv)) return *exit_code;
   return report_errors([&] {
     for (auto* cmd : commands)
       if (*cmd) return run_home_command(entry, cmd->get_name(), o);

@@ -20,6 +20,7 @@
 #include <exception>
 #include <cstdlib>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -248,6 +249,16 @@ struct evaluation_commands {
   }
 };
 
+// Parses argv; an exit code when the program is done (--help: 0, a bad command line: 2).
+inline std::optional<int> parse_command_line(CLI::App& app, int argc, char** argv) {
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
+  }
+  return std::nullopt;
+}
+
 // The errors of a command, as the command line reports them; returns the exit code.
 template <class F>
 int report_errors(F&& f) {
@@ -313,12 +324,7 @@ int run_host(const host_entry& entry, int argc, char** argv) {
   host_commands.push_back(gc_cmd);
   host_commands.push_back(with_root(app.add_subcommand("install", "Take over the root (needed once before activating /)")));
 
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    int code = app.exit(e);
-    return code == 0 ? 0 : 2;
-  }
+  if (auto exit_code = parse_command_line(app, argc, argv)) return *exit_code;
   return report_errors([&] {
     for (auto* cmd : host_commands)
       if (*cmd) return run_host_command(entry, cmd->get_name(), o);

@@ -12,9 +12,14 @@
 
 #include <modules/system/firewall.hpp>
 
+#include "real_program.hpp"
 #include "support.hpp"
 
 namespace {
+
+using cairn::testing::result;
+using cairn::testing::run;
+using cairn::testing::scratch;
 
 namespace fw = cairn::modules::networking::firewall;
 
@@ -99,35 +104,6 @@ struct wrong_interfaces {
   static constexpr void config(cairn::definitions& d) { d.set(fw::trusted_interfaces, cairn::value("eth0")); }
 };
 
-struct scratch {
-  std::filesystem::path dir;
-  scratch() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "cairn-fw-XXXXXX").string();
-    dir = ::mkdtemp(tmpl.data());
-  }
-  ~scratch() { std::filesystem::remove_all(dir); }
-  std::string write(const std::string& name, const std::string& text) const {
-    auto path = dir / name;
-    std::ofstream(path, std::ios::binary) << text;
-    return path.string();
-  }
-};
-
-struct result {
-  int status;
-  std::string out;
-};
-
-result run(const std::string& command) {
-  std::string full = command + " 2>&1";
-  FILE* p = ::popen(full.c_str(), "r");
-  std::string out;
-  char buf[4096];
-  for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, p)) > 0;) out.append(buf, n);
-  int status = ::pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
-
 template <class Host>
 std::string ruleset() {
   cairn::testing::evaluation<Host> e;
@@ -138,7 +114,7 @@ std::string ruleset() {
 template <class Host>
 result nft_check() {
   scratch s;
-  return run("nft -c -f " + s.write("nftables.conf", ruleset<Host>()));
+  return run("nft -c -f " + s.write("nftables.conf", ruleset<Host>()), true);
 }
 
 const std::string icmpv6_rule =
@@ -205,7 +181,7 @@ TEST(Firewall, OptionsChangeTheirRules) {
 }
 
 TEST(Firewall, NftAcceptsTheRulesets) {
-  ASSERT_EQ(run("command -v nft").status, 0) << "nft is not installed";
+  ASSERT_EQ(run("command -v nft", true).status, 0) << "nft is not installed";
   for (auto r : {nft_check<small_host>(), nft_check<default_host>(), nft_check<strict_host>(),
                  nft_check<extra_rules_host>()}) {
     EXPECT_EQ(r.status, 0) << r.out;
@@ -219,10 +195,10 @@ TEST(Firewall, NftAcceptsTheRulesets) {
 
 TEST(Firewall, LoadedInANetworkNamespaceTheRulesAreThere) {
   // Loading for real (in a namespace of its own, so this machine's firewall is untouched).
-  if (run("unshare -n true").status != 0) GTEST_SKIP() << "cannot create a network namespace here";
+  if (run("unshare -n true", true).status != 0) GTEST_SKIP() << "cannot create a network namespace here";
   scratch s;
   auto file = s.write("nftables.conf", ruleset<strict_host>());
-  auto r = run("unshare -n sh -c 'nft -f " + file + " && nft list chain inet nixos-fw input-allow'");
+  auto r = run("unshare -n sh -c 'nft -f " + file + " && nft list chain inet nixos-fw input-allow'", true);
   ASSERT_EQ(r.status, 0) << r.out;
   EXPECT_CONTAINS(r.out, "tcp dport { 443, 8080, 65535 } accept");
   EXPECT_CONTAINS(r.out, "ip6 daddr fe80::/64 udp dport 546 accept");

@@ -19,9 +19,14 @@
 #include <modules/home/systemd.hpp>
 #include <modules/home/xdg.hpp>
 
+#include "real_program.hpp"
 #include "support.hpp"
 
 namespace {
+
+using cairn::testing::result;
+using cairn::testing::run;
+using cairn::testing::scratch;
 
 namespace home = cairn::modules::home;
 namespace xdg = cairn::modules::home::xdg;
@@ -151,38 +156,6 @@ struct wrong_unit_setting {
     d.set(user_systemd::service::service("x", "ExecStart"), cairn::value(1.5));
   }
 };
-
-// A scratch directory, removed at the end of the test.
-struct scratch {
-  std::filesystem::path dir;
-  scratch() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "cairn-home-XXXXXX").string();
-    dir = ::mkdtemp(tmpl.data());
-  }
-  ~scratch() { std::filesystem::remove_all(dir); }
-  std::string write(const std::string& name, const std::string& text) const {
-    auto path = dir / name;
-    std::filesystem::create_directories(path.parent_path());
-    std::ofstream(path, std::ios::binary) << text;
-    return path.string();
-  }
-};
-
-struct result {
-  int status;
-  std::string out;
-};
-
-// Runs `command` with /bin/sh; stdout only unless `with_stderr`.
-result run(const std::string& command, bool with_stderr = false) {
-  std::string full = command + (with_stderr ? " 2>&1" : " 2>/dev/null");
-  FILE* p = ::popen(full.c_str(), "r");
-  std::string out;
-  char buf[4096];
-  for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, p)) > 0;) out.append(buf, n);
-  int status = ::pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
 
 std::string text_of(cairn::testing::evaluation<full_home>& e, const std::string& path) {
   return e[path].as_string();

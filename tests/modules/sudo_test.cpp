@@ -12,9 +12,14 @@
 
 #include <modules/system/sudo.hpp>
 
+#include "real_program.hpp"
 #include "support.hpp"
 
 namespace {
+
+using cairn::testing::result;
+using cairn::testing::run;
+using cairn::testing::scratch;
 
 namespace sudo = cairn::modules::security::sudo;
 
@@ -71,36 +76,6 @@ struct wrong_extra {
   static constexpr void config(cairn::definitions& d) { d.set(sudo::extra_config, cairn::value(3)); }
 };
 
-struct scratch {
-  std::filesystem::path dir;
-  scratch() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "cairn-sudo-XXXXXX").string();
-    dir = ::mkdtemp(tmpl.data());
-  }
-  ~scratch() { std::filesystem::remove_all(dir); }
-  std::string write(const std::string& name, const std::string& text) const {
-    auto path = dir / name;
-    std::ofstream(path, std::ios::binary) << text;
-    std::filesystem::permissions(path, std::filesystem::perms(0440));
-    return path.string();
-  }
-};
-
-struct result {
-  int status;
-  std::string out;
-};
-
-result run(const std::string& command) {
-  std::string full = command + " 2>&1";
-  FILE* p = ::popen(full.c_str(), "r");
-  std::string out;
-  char buf[4096];
-  for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, p)) > 0;) out.append(buf, n);
-  int status = ::pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
-
 template <class Host>
 std::string sudoers() {
   cairn::testing::evaluation<Host> e;
@@ -110,7 +85,7 @@ std::string sudoers() {
 template <class Host>
 result visudo_check() {
   scratch s;
-  return run("visudo -c -f " + s.write("sudoers", sudoers<Host>()));
+  return run("visudo -c -f " + s.write("sudoers", sudoers<Host>(), 0440), true);
 }
 
 }  // namespace
@@ -150,7 +125,7 @@ TEST(Sudo, ItIsCopiedReadOnly) {
 }
 
 TEST(Sudo, VisudoAcceptsTheFiles) {
-  ASSERT_EQ(run("command -v visudo").status, 0) << "visudo is not installed";
+  ASSERT_EQ(run("command -v visudo", true).status, 0) << "visudo is not installed";
   for (auto r : {visudo_check<default_host>(), visudo_check<trusting_host>(), visudo_check<extra_host>()}) {
     EXPECT_EQ(r.status, 0) << r.out;
     EXPECT_CONTAINS(r.out, "parsed OK");
