@@ -1,12 +1,17 @@
 # CMake functions for cairn configurations (the flake's outputs).
 #
-#   cairn_add_host(NAME SOURCES host.cpp [module.cpp ...] [LIBRARIES ...])
+#   cairn_add_host(NAME SOURCES host.cpp [module.cpp ...] [LIBRARIES ...] [INPUTS a ...])
 #     The host binary NAME: its configuration sources (host.cpp with CAIRN_HOST, and any
 #     separately compiled modules). It evaluates, builds and activates itself.
 #
-#   cairn_add_home(USER SOURCES home.cpp [TARGET name] [LIBRARIES ...])
+#   cairn_add_home(USER SOURCES home.cpp [TARGET name] [LIBRARIES ...] [INPUTS a ...])
 #     The home binary home-USER (or TARGET; home.cpp with CAIRN_HOME): home-manager's command
 #     line for USER's home, standalone on any machine with a cairn store.
+#
+#   INPUTS: inputs declared with cairn_input (inputs.cmake, see cairn-inputs.cmake), fetched at
+#   their pins in cairn.lock; #include <NAME/...> reads the input NAME's tree.
+
+include("${CMAKE_CURRENT_LIST_DIR}/cairn-inputs.cmake")
 
 # The command-line implementation shared by every host: compiled once per build tree.
 function(_cairn_host_runtime)
@@ -36,19 +41,22 @@ function(_cairn_add_configuration_binary name)
 endfunction()
 
 function(cairn_add_host name)
-  cmake_parse_arguments(PARSE_ARGV 1 arg "" "" "SOURCES;LIBRARIES")
+  cmake_parse_arguments(PARSE_ARGV 1 arg "" "" "SOURCES;LIBRARIES;INPUTS")
   _cairn_add_configuration_binary(${name} ${arg_SOURCES})
   target_link_libraries(${name} PRIVATE ${arg_LIBRARIES})
+  cairn_use_inputs(${name} INPUTS ${arg_INPUTS})
   set_property(GLOBAL APPEND PROPERTY CAIRN_HOSTS ${name})
 endfunction()
 
 function(cairn_add_home user)
-  cmake_parse_arguments(PARSE_ARGV 1 arg "" "TARGET" "SOURCES;LIBRARIES")
+  cmake_parse_arguments(PARSE_ARGV 1 arg "" "TARGET" "SOURCES;LIBRARIES;INPUTS")
   set(name home-${user})
   if(arg_TARGET)
     set(name ${arg_TARGET})
   endif()
   _cairn_add_configuration_binary(${name} ${arg_SOURCES})
   target_link_libraries(${name} PRIVATE ${arg_LIBRARIES})
+  cairn_use_inputs(${name} INPUTS ${arg_INPUTS})
   set_property(GLOBAL APPEND PROPERTY CAIRN_HOMES ${user})
+  set_property(GLOBAL PROPERTY CAIRN_HOME_TARGET_${user} ${name})
 endfunction()
