@@ -7,6 +7,10 @@
 //   HOST eval [--json] | option PATH [--json] | options [--json|--markdown] | check
 //   HOST build [--root R] [-j N]                        realise the toplevel; print its store path
 //   HOST switch|boot|test|dry-activate [--root R] [-j N] [--generation N]
+//   HOST switch|boot|test|dry-activate --target-host [USER@]ADDR [--target-root R]
+//        [--ssh-option OPT]... [--confirm-timeout S] [--no-magic-rollback]
+//                                                       build here, copy, activate there
+//   HOST serve [--root R]                               the target's side of a deploy (stdin/stdout)
 //   HOST rollback | list-generations | delete-generations SPEC... | diff [A] [B] [--root R]
 //   HOST gc [--root R] [--delete-older-than DAYS]
 //   HOST install [--root R]
@@ -29,6 +33,7 @@
 #include <fmt/format.h>
 
 #include "activation.hpp"
+#include "deploy.hpp"
 #include "eval.hpp"
 #include "homes/build.hpp"
 #include "host.hpp"
@@ -81,7 +86,34 @@ struct host_options {
   std::optional<unsigned> older_than_days;
   bool no_systemd = false;
   std::vector<std::string> rest;  // generation specs, diff arguments
+  // Deploying to another machine (switch ... --target-host).
+  std::string target_host;
+  std::string target_root = "/";
+  std::vector<std::string> ssh_options;  // each as ssh -o OPT
+  unsigned confirm_timeout = 30;
+  bool no_magic_rollback = false;
 };
+
+// Where a deploy builds when no --root is given: the deploying user's cache, not this machine's
+// own root.
+inline std::string default_deploy_root() {
+  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg != nullptr && *xdg == '/') return std::string(xdg) + "/cairn/deploy";
+  if (const char* home = std::getenv("HOME"); home != nullptr && *home == '/') return std::string(home) + "/.cache/cairn/deploy";
+  throw std::runtime_error("--target-host without --root: set HOME or XDG_CACHE_HOME, or give --root for the local build");
+}
+
+// `serve [--root R]`, also as a generation's `switch-to-configuration serve`.
+inline int run_serve(const std::vector<std::string>& args) {
+  std::string root = "/";
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--root" && i + 1 < args.size()) root = args[++i];
+    else {
+      fmt::print(stderr, "error: serve: unexpected argument '{}'\nusage: serve [--root R]\n", args[i]);
+      return 2;
+    }
+  }
+  return deploy::serve(std::filesystem::absolute(root).lexically_normal());
+}
 
 inline std::vector<std::string> activation_args(const std::string& command, const host_options& o) {
   std::vector<std::string> args{command, "--root", o.root};
@@ -162,6 +194,28 @@ inline void collect_garbage(const std::string& root) {
   fmt::print("{} store paths deleted, {} freed\n", r.deleted.size(), system::format_bytes(static_cast<std::int64_t>(r.bytes_freed)));
 }
 
+// switch ... --target-host: built into the local root, then deployed (deploy/deploy.hpp).
+inline int deploy_to_target(const host_entry& entry, const std::string& command, const host_options& o) {
+  if (o.generation) throw std::runtime_error("--generation picks a generation of this machine; with --target-host, run it on the target");
+  store::store s({.root = o.root});
+  auto next = build(entry, o, s);
+  deploy::deploy_options d{.target = {.destination = o.target_host, .options = deploy::ssh_options_from_environment()},
+                           .remote_root = o.target_root,
+                           .action = command,
+                           .use_systemd = !o.no_systemd,
+                           .program = std::filesystem::read_symlink("/proc/self/exe"),
+                           .root_name = entry.host_meta.hostname.empty() ? "host" : std::string(entry.host_meta.hostname)};
+  for (const auto& opt : o.ssh_options) d.target.options.insert(d.target.options.end(), {"-o", opt});
+  if (o.no_magic_rollback) d.confirm_timeout.reset();
+  else d.confirm_timeout = std::chrono::seconds(o.confirm_timeout);
+  auto r = deploy::deploy(s, *next.path, d);
+  fmt::print(stderr, "deploy: {} of {} paths copied ({} of NAR), {} bytes sent to {}\n", r.copied.copied_paths,
+             r.copied.closure_paths, system::format_bytes(static_cast<std::int64_t>(r.copied.nar_bytes)), r.bytes_sent,
+             o.target_host);
+  if (r.exit_code == 0) fmt::print("{}\n", next.toplevel);
+  return r.exit_code;
+}
+
 inline int run_host_command(const host_entry& entry, const std::string& command, const host_options& o) {
   if (command == "build") {
     store::store s({.root = o.root});
@@ -169,6 +223,7 @@ inline int run_host_command(const host_entry& entry, const std::string& command,
     return 0;
   }
   if (command == "switch" || command == "boot" || command == "test" || command == "dry-activate") {
+    if (!o.target_host.empty()) return deploy_to_target(entry, command, o);
     if (o.generation) return activation::run_cli(activation_args(command, o));
     store::store s({.root = o.root});
     auto next = build(entry, o, s);
@@ -280,6 +335,7 @@ int run_host(const host_entry& entry, int argc, char** argv) {
   // Run as a generation's bin/switch-to-configuration: activate that generation.
   if (argc > 0 && std::filesystem::path(argv[0]).filename() == "switch-to-configuration") {
     std::vector<std::string> args(argv + 1, argv + argc);
+    if (!args.empty() && args[0] == "serve") return report_errors([&] { return run_serve({args.begin() + 1, args.end()}); });
     return activation::run_cli(args);
   }
 
@@ -309,6 +365,12 @@ int run_host(const host_entry& entry, int argc, char** argv) {
     auto* cmd = with_jobs(with_root(app.add_subcommand(name, what)));
     cmd->add_option("--generation", o.generation, "An existing generation instead of this configuration");
     cmd->add_flag("--no-systemd", o.no_systemd, "Never call systemctl: report the unit plan only");
+    cmd->add_option("--target-host", o.target_host, "Deploy to [USER@]ADDR over ssh (CAIRN_SSHOPTS: extra ssh arguments)");
+    cmd->add_option("--target-root", o.target_root, "The target's root (a directory for tests and images)")->capture_default_str();
+    cmd->add_option("--ssh-option", o.ssh_options, "An ssh -o option for the deploy (repeatable)");
+    cmd->add_option("--confirm-timeout", o.confirm_timeout, "Seconds the target waits for a confirmation before it rolls back")
+        ->capture_default_str();
+    cmd->add_flag("--no-magic-rollback", o.no_magic_rollback, "Do not wait for a confirmation over a new connection");
     host_commands.push_back(cmd);
   }
   host_commands.push_back(with_root(app.add_subcommand("rollback", "Activate the previous generation (with its own program)")));
@@ -323,9 +385,14 @@ int run_host(const host_entry& entry, int argc, char** argv) {
   gc_cmd->add_option("--delete-older-than", o.older_than_days, "First delete generations older than DAYS days");
   host_commands.push_back(gc_cmd);
   host_commands.push_back(with_root(app.add_subcommand("install", "Take over the root (needed once before activating /)")));
+  auto* serve_cmd = with_root(app.add_subcommand("serve", "The target's side of a deploy: a protocol on stdin and stdout"));
 
   if (auto exit_code = parse_command_line(app, argc, argv)) return *exit_code;
+  if (*serve_cmd) return report_errors([&] { return run_serve({"--root", o.root}); });
+  if (!o.target_host.empty() && app.get_subcommands().front()->count("--root") == 0) o.root = "";
+
   return report_errors([&] {
+    if (o.root.empty()) o.root = default_deploy_root();
     for (auto* cmd : host_commands)
       if (*cmd) return run_host_command(entry, cmd->get_name(), o);
     evaluation.run(entry.root(), m, m.hostname.empty() ? "host" : m.hostname);
