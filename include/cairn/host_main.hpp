@@ -33,6 +33,7 @@
 #include <fmt/format.h>
 
 #include "activation.hpp"
+#include "activation_main.hpp"
 #include "deploy.hpp"
 #include "eval.hpp"
 #include "homes/build.hpp"
@@ -102,17 +103,13 @@ inline std::string default_deploy_root() {
   throw std::runtime_error("--target-host without --root: set HOME or XDG_CACHE_HOME, or give --root for the local build");
 }
 
-// `serve [--root R]`, also as a generation's `switch-to-configuration serve`.
-inline int run_serve(const std::vector<std::string>& args) {
-  std::string root = "/";
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    if (args[i] == "--root" && i + 1 < args.size()) root = args[++i];
-    else {
-      fmt::print(stderr, "error: serve: unexpected argument '{}'\nusage: serve [--root R]\n", args[i]);
-      return 2;
-    }
-  }
-  return deploy::serve(std::filesystem::absolute(root).lexically_normal());
+// The program a generation links as bin/switch-to-configuration: the build tree's activation
+// program when there is one (cairn_add_host builds it), else this binary.
+inline std::filesystem::path activation_program() {
+#ifdef CAIRN_ACTIVATION_PROGRAM
+  if (::access(CAIRN_ACTIVATION_PROGRAM, X_OK) == 0) return CAIRN_ACTIVATION_PROGRAM;
+#endif
+  return std::filesystem::read_symlink("/proc/self/exe");
 }
 
 inline std::vector<std::string> activation_args(const std::string& command, const host_options& o) {
@@ -166,7 +163,8 @@ inline system::built_toplevel build(const host_entry& entry, const host_options&
   auto progress = [](std::string_view line) { fmt::print(stderr, "{}\n", line); };
   auto homes = build_homes(entry, e, o, s);
   auto built = system::build_toplevel(e, entry.host_meta, s,
-                                      {.jobs = o.jobs, .repo = repository(), .progress = progress, .homes = std::move(homes)});
+                                      {.jobs = o.jobs, .self = activation_program(), .repo = repository(), .progress = progress,
+                                       .homes = std::move(homes)});
   s.add_root(fmt::format("build-{}", entry.host_meta.hostname.empty() ? "host" : entry.host_meta.hostname), *built.path);
   return built;
 }
@@ -203,7 +201,7 @@ inline int deploy_to_target(const host_entry& entry, const std::string& command,
                            .remote_root = o.target_root,
                            .action = command,
                            .use_systemd = !o.no_systemd,
-                           .program = std::filesystem::read_symlink("/proc/self/exe"),
+                           .program = activation_program(),
                            .root_name = entry.host_meta.hostname.empty() ? "host" : std::string(entry.host_meta.hostname)};
   for (const auto& opt : o.ssh_options) d.target.options.insert(d.target.options.end(), {"-o", opt});
   if (o.no_magic_rollback) d.confirm_timeout.reset();
@@ -333,11 +331,8 @@ int report_errors(F&& f) {
 
 int run_host(const host_entry& entry, int argc, char** argv) {
   // Run as a generation's bin/switch-to-configuration: activate that generation.
-  if (argc > 0 && std::filesystem::path(argv[0]).filename() == "switch-to-configuration") {
-    std::vector<std::string> args(argv + 1, argv + argc);
-    if (!args.empty() && args[0] == "serve") return report_errors([&] { return run_serve({args.begin() + 1, args.end()}); });
-    return activation::run_cli(args);
-  }
+  // (Generations built before the activation program existed hold a copy of the host binary.)
+  if (argc > 0 && std::filesystem::path(argv[0]).filename() == "switch-to-configuration") return run_switch_to_configuration(argc, argv);
 
   const meta& m = entry.host_meta;
   CLI::App app{fmt::format("cairn host {}: evaluate, build and activate this configuration",
@@ -388,7 +383,7 @@ int run_host(const host_entry& entry, int argc, char** argv) {
   auto* serve_cmd = with_root(app.add_subcommand("serve", "The target's side of a deploy: a protocol on stdin and stdout"));
 
   if (auto exit_code = parse_command_line(app, argc, argv)) return *exit_code;
-  if (*serve_cmd) return report_errors([&] { return run_serve({"--root", o.root}); });
+  if (*serve_cmd) return run_serve({"--root", o.root});
   if (!o.target_host.empty() && app.get_subcommands().front()->count("--root") == 0) o.root = "";
 
   return report_errors([&] {

@@ -26,12 +26,22 @@ function(_cairn_host_runtime)
   target_link_libraries(cairn_host_runtime PUBLIC cairn_self_contained cairn::cairn)
   # Relative secrets.<name>.file paths start at the repository (CAIRN_REPO overrides it).
   target_compile_definitions(cairn_host_runtime PRIVATE "CAIRN_REPO_DIR=\"${CMAKE_SOURCE_DIR}\"")
+  # The program every generation links as bin/switch-to-configuration: no configuration in it,
+  # so generations share it and a deploy of a changed configuration does not carry it again.
+  set(main "${CMAKE_BINARY_DIR}/cairn/switch_to_configuration.cpp")
+  file(CONFIGURE OUTPUT "${main}" CONTENT "#include <cairn/activation_main.hpp>\n\nint main(int argc, char** argv) { return cairn::detail::run_switch_to_configuration(argc, argv); }\n")
+  add_executable(cairn-switch-to-configuration "${main}")
+  target_link_libraries(cairn-switch-to-configuration PRIVATE cairn_self_contained cairn::cairn)
+  target_link_options(cairn-switch-to-configuration PRIVATE "LINKER:--strip-debug")
+  target_compile_definitions(cairn_host_runtime PRIVATE
+    "CAIRN_ACTIVATION_PROGRAM=\"$<TARGET_FILE:cairn-switch-to-configuration>\"")
 endfunction()
 
 # A configuration's binary (a host's or a home's): its sources, linked with the runtime.
 function(_cairn_add_configuration_binary name)
   _cairn_host_runtime()
   add_executable(${name} ${ARGN})
+  add_dependencies(${name} cairn-switch-to-configuration)
   target_link_libraries(${name} PRIVATE cairn_host_runtime cairn_self_contained cairn::cairn)
   # Every generation holds a copy of its host binary: without debug information it stays small.
   target_link_options(${name} PRIVATE "LINKER:--strip-debug")

@@ -88,11 +88,16 @@ inline std::string logical_toplevel(const fs::path& root, const std::string& arg
 }  // namespace detail
 
 // When this program runs as <toplevel>/bin/switch-to-configuration under root: that toplevel.
-inline std::optional<std::string> self_toplevel(const fs::path& root) {
+// `invoked_as` is the path it was started by (argv[0]): a generation's bin/switch-to-configuration
+// is a link to the program shared by generations, so /proc/self/exe names the program, not the
+// generation. Without it, /proc/self/exe (a generation holding a copy of its program).
+inline std::optional<std::string> self_toplevel(const fs::path& root, const std::optional<fs::path>& invoked_as = std::nullopt) {
   std::error_code ec;
-  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  if (ec || exe.filename() != "switch-to-configuration" || exe.parent_path().filename() != "bin") return std::nullopt;
-  fs::path real = exe.parent_path().parent_path();
+  fs::path exe = invoked_as ? *invoked_as : fs::read_symlink("/proc/self/exe", ec);
+  if (ec || exe.filename() != "switch-to-configuration") return std::nullopt;
+  fs::path bin = fs::canonical(exe.parent_path(), ec);  // the generation's bin/, its links resolved
+  if (ec || bin.filename() != "bin") return std::nullopt;
+  fs::path real = bin.parent_path();
   if (!fs::exists(real / "cairn-toplevel.json")) return std::nullopt;
   if (root == "/") return real.string();
   auto rel = real.lexically_relative(root);
@@ -135,7 +140,8 @@ inline std::pair<std::string, std::string> diff_targets(const cli_options& o) {
 }
 
 // Runs one activation command; args[0] is the command. Prints errors to err, returns the exit code.
-inline int run_cli(const std::vector<std::string>& args, std::FILE* out = stdout, std::FILE* err = stderr) {
+inline int run_cli(const std::vector<std::string>& args, std::FILE* out = stdout, std::FILE* err = stderr,
+                   const std::optional<fs::path>& invoked_as = std::nullopt) {
   using namespace detail;
   try {
     if (args.empty()) throw usage_error("no command given");
@@ -149,7 +155,7 @@ inline int run_cli(const std::vector<std::string>& args, std::FILE* out = stdout
       no_more(1);
       std::optional<std::string> top;
       if (!o.positional.empty()) top = logical_toplevel(o.root, o.positional[0]);
-      else if (auto self = self_toplevel(o.root)) top = *self;
+      else if (auto self = self_toplevel(o.root, invoked_as)) top = *self;
       else if (o.generation) {
         auto g = find_generation(o.root, *o.generation);
         if (!g) throw error(fmt::format("profile version {} does not exist", *o.generation));

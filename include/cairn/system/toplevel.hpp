@@ -17,8 +17,11 @@
 //   secrets / secretTemplates / secretIdentityPaths
 //                                      each secret's ciphertext (file, relative to the repository)
 //                                      and where activation installs it; templates with placeholders
-// plus a copy of the running host binary as bin/switch-to-configuration, so that every
-// generation activates (and rolls back to) itself.
+// plus bin/switch-to-configuration, a link to the program that activates it (its own store path:
+// the activation program every host of a build tree shares, or else a copy of the host binary),
+// so that every generation activates (and rolls back to) itself. The link is relative: it
+// resolves inside a root as on the machine, and a new configuration that keeps the program does
+// not carry it again (a deploy sends only what changed).
 //
 // The toplevel is a directory-tree derivation whose inputs are the packages and the host
 // binary: its references are scanned, so the packages live as long as the generation does, and
@@ -50,7 +53,7 @@ namespace fs = std::filesystem;
 
 struct build_options {
   unsigned jobs = 1;
-  fs::path self = "/proc/self/exe";  // the program copied into the generation
+  fs::path self = "/proc/self/exe";  // the program the generation links as bin/switch-to-configuration
   fs::path repo = ".";               // relative secrets.<name>.file paths start here
   std::function<void(std::string_view)> progress;
   std::vector<std::pair<std::string, store::store_path>> homes;  // user -> the home generation built for it
@@ -222,8 +225,8 @@ inline store::drv_output package_derivation(store::store& s, const package& p) {
   throw evaluation_error(fmt::format("package {} has neither files nor a build script", p.full_name()));
 }
 
-// The directory written by activation's write_toplevel, as directory-tree entries; the copy of
-// the program is taken from its store path.
+// The directory written by activation's write_toplevel, as directory-tree entries;
+// bin/switch-to-configuration links to the program's store path.
 inline std::vector<store::builders::entry> entries_of(const fs::path& dir, const store::store_path& program) {
   std::vector<store::builders::entry> entries;
   std::vector<fs::directory_entry> files{fs::recursive_directory_iterator(dir), fs::recursive_directory_iterator()};
@@ -232,7 +235,7 @@ inline std::vector<store::builders::entry> entries_of(const fs::path& dir, const
     auto rel = f.path().lexically_relative(dir).generic_string();  // not fs::relative: it follows links
     auto status = f.symlink_status();
     if (rel == "bin/switch-to-configuration") {
-      entries.push_back(store::builders::entry::copy(rel, program));
+      entries.push_back(store::builders::entry::symlink(rel, "../../" + program.base_name()));
     } else if (fs::is_symlink(status)) {
       entries.push_back(store::builders::entry::symlink(rel, fs::read_symlink(f.path()).string()));
     } else if (fs::is_directory(status)) {
@@ -269,9 +272,11 @@ inline built_toplevel build_toplevel(evaluator& e, const meta& host, store::stor
     inputs.emplace_back(p);
   }
 
-  // The program that activates this generation: this very binary, in the store.
+  // The program that activates this generation, in the store.
   auto self = fs::canonical(options.self);
-  auto program = s.add_path(self, "cairn-host-" + spec.host_name);
+  std::string program_name = "cairn-host-" + spec.host_name;
+  if (self.filename() == "cairn-switch-to-configuration") program_name = "cairn-switch-to-configuration";
+  auto program = s.add_path(self, program_name);
   inputs.emplace_back(program);
   std::string backup_extension;
   if (const value* ext = detail::read_if_declared(e, "home-manager.backupFileExtension"); ext != nullptr && ext->is_string())
