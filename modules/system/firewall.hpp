@@ -131,11 +131,16 @@ constexpr std::string render_ruleset(const cairn::config& c) {
   return out;
 }
 
+// The open ports alone, for services that open theirs: importing them does not turn the
+// firewall on, importing module does.
+struct ports {
+  static constexpr auto options = declare(allowed_tcp_ports, allowed_udp_ports);
+};
+
 struct module {
-  using imports = cairn::imports<environment::module, systemd::module>;
-  static constexpr auto options = declare(enable, allowed_tcp_ports, allowed_udp_ports, allow_ping,
-                                          log_refused_connections, reject_packets, trusted_interfaces,
-                                          extra_input_rules);
+  using imports = cairn::imports<environment::module, systemd::module, ports>;
+  static constexpr auto options = declare(enable, allow_ping, log_refused_connections, reject_packets,
+                                          trusted_interfaces, extra_input_rules);
 
   static constexpr void config(definitions& d) {
     auto on = d.when(enable);

@@ -50,4 +50,21 @@ inline result run(const std::string& command, bool with_stderr = false) {
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
 }
 
+#ifdef CAIRN_UNPACKED_ROOT
+// The tree of Debian packages that tools/unpacked unpacked (CMake's CAIRN_UNPACKED_ROOT); empty
+// when it is not there.
+inline std::string unpacked_root() {
+  std::error_code ec;
+  if (!std::filesystem::is_directory(CAIRN_UNPACKED_ROOT, ec)) return {};
+  return CAIRN_UNPACKED_ROOT;
+}
+
+// A command line running `program` (relative to that root) with its libraries from there.
+inline std::string unpacked(const std::string& program) {
+  const std::string root = unpacked_root();
+  return "LD_LIBRARY_PATH=" + root + "/lib/x86_64-linux-gnu:" + root + "/usr/lib/x86_64-linux-gnu " + root + "/" +
+         program;
+}
+#endif
+
 }  // namespace cairn::testing
