@@ -33,14 +33,16 @@ inline std::string expect_reply(channel& io, std::string_view expected) {
   return line;
 }
 
-// Reads what the target said when a write failed: its error, if it gave one.
+// Reads what the target said when a write failed: its error, if it gave one, rather than our
+// broken pipe.
 template <class F>
 void or_target_error(channel& io, F&& write) {
   try {
     write();
-  } catch (const store::store_error&) {
-    throw;
-  } catch (const std::exception& e) {
+  } catch (const store::hash_mismatch&) {
+    throw;  // the local store's own fault, found while sending
+  } catch (const std::exception&) {
+    // Most likely the target stopped reading (EPIPE): it says why on its way out.
     std::string said;
     try {
       said = io.read_line();

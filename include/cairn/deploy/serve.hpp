@@ -182,8 +182,7 @@ class server {
         while (nar(buf, sizeof buf) > 0) {}
         continue;
       }
-      store_.add_temp_root(info.path);
-      store_.add_nar(info, nar);
+      store_.add_nar(info, nar);  // a temporary root until the deploy's root names it
       if (nar.left != 0) throw protocol_error(fmt::format("the NAR of {} ended {} bytes early", store_.logical(info.path), nar.left));
     }
     io_.write_line(fmt::format("imported {}", n));
