@@ -3,9 +3,11 @@
 //
 //   "Port " + cairn::to_string(c[port]) + "\n"
 //   cairn::join(c[extra_groups], ",")
+//   cairn::split_words("[::]:443 ssl")   {"[::]:443", "ssl"}
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -46,6 +48,33 @@ constexpr std::string indent_lines(std::string_view text, std::string_view prefi
   }
   if (!out.empty() && (text.empty() || text.back() != '\n')) out.pop_back();
   return out;
+}
+
+// The words of `text`, separated by spaces and tabs.
+constexpr std::vector<std::string> split_words(std::string_view text) {
+  std::vector<std::string> out;
+  std::string word;
+  for (char c : text) {
+    if (c != ' ' && c != '\t') {
+      word += c;
+    } else if (!word.empty()) {
+      out.push_back(word);
+      word.clear();
+    }
+  }
+  if (!word.empty()) out.push_back(word);
+  return out;
+}
+
+// `text` as a decimal number without sign; nothing unless it is all digits (at most 18).
+constexpr std::optional<std::int64_t> parse_uint(std::string_view text) {
+  if (text.empty() || text.size() > 18) return std::nullopt;
+  std::int64_t n = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    n = n * 10 + (c - '0');
+  }
+  return n;
 }
 
 }  // namespace cairn
