@@ -5,11 +5,14 @@
 
 #include <modules/packages/demo.hpp>
 #include <modules/system/activation.hpp>
+#include <modules/system/firewall.hpp>
 #include <modules/system/home-manager.hpp>
 #include <modules/system/networking.hpp>
 #include <modules/system/secrets.hpp>
 #include <modules/system/services/heartbeat.hpp>
+#include <modules/system/services/nginx.hpp>
 #include <modules/system/services/openssh.hpp>
+#include <modules/system/sudo.hpp>
 #include <modules/system/time.hpp>
 #include <users/alice/account.hpp>
 #include <users/alice/home.hpp>
@@ -22,7 +25,8 @@ using cairn::mk_force;
 struct demo {
   static constexpr cairn::meta meta{.hostname = "demo", .state_version = "0.1", .users = {"alice"}};
 
-  using imports = cairn::imports<networking::module, time::module, activation::module, services::openssh::module,
+  using imports = cairn::imports<networking::module, networking::firewall::module, time::module, activation::module,
+                                 security::sudo::module, services::openssh::module, services::nginx::module,
                                  services::heartbeat::module, secrets::module, home_manager::module,
                                  people::alice::account>;
   // Alice's home is activated after the system, as home-manager's NixOS module does.
@@ -32,12 +36,21 @@ struct demo {
     d.set(services::openssh::enable, true);
     d.set(services::openssh::ports, {2222});
     d.set(services::openssh::settings::permit_root_login, "no");
+    // A web server: the site from the system profile, a health check; nginx and sshd open their
+    // ports in the firewall (networking.firewall.allowedTCPPorts = 2222, 80).
+    d.set(services::nginx::enable, true);
+    d.set(services::nginx::recommended_optimisation, true);
+    d.set(services::nginx::virtual_host::default_("demo"), true);
+    d.set(services::nginx::virtual_host::root("demo"), "/run/current-system/sw/share/demo-site");
+    d.set(services::nginx::location::try_files("demo", "/"), "$uri $uri/ =404");
+    d.set(services::nginx::location::return_("demo", "= /health"), "200 ok");
+    d.set(security::sudo::wheel_needs_password, false);
     d.set(services::heartbeat::enable, true);
     d.set(services::heartbeat::interval, 30);
     d.set(time::time_zone, mk_force("Europe/Oslo"));
     d.set(users::user::extra_groups("alice"), {"wheel"});
     d.set(networking::extra_hosts, "10.0.0.2 build-server");
-    d.set(environment::system_packages, {cairn::packages::hello()});
+    d.set(environment::system_packages, {cairn::packages::hello(), cairn::packages::demo_site()});
     d.set(environment::etc_entry::text("motd"), "Welcome to demo, managed by cairn.\n");
     d.set(environment::etc_entry::replace_existing("motd"), true);  // Debian ships one
     // Encrypted in the repository, decrypted at activation into /run/secrets/api-token, readable by

@@ -5,7 +5,8 @@
 //
 //   demo eval [--json]                 the whole merged configuration, keys sorted
 //   demo option PATH [--json]          value, type, default, description, declarations, definitions
-//   demo options [--json|--markdown]   every option: the manual
+//   demo options [--json|--markdown|--html]
+//                                      every option: the manual (--html: one searchable page)
 //   demo check                         evaluate everything, assertions, warnings
 //
 // Exit codes: 0 success, 1 a user error (bad configuration, bad input), 2 a bad command line.

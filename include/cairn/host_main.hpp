@@ -4,7 +4,7 @@
 // translation unit: cairn_add_host() links a runtime library made of one file that includes
 // this header. Without CMake, include it in exactly one .cpp file of the program.
 //
-//   HOST eval [--json] | option PATH [--json] | options [--json|--markdown] | check
+//   HOST eval [--json] | option PATH [--json] | options [--json|--markdown|--html] | check
 //   HOST build [--root R] [-j N]                        realise the toplevel; print its store path
 //   HOST switch|boot|test|dry-activate [--root R] [-j N] [--generation N]
 //   HOST switch|boot|test|dry-activate --target-host [USER@]ADDR [--target-root R]
@@ -259,7 +259,7 @@ struct evaluation_commands {
   CLI::App* option_cmd = nullptr;
   CLI::App* options_cmd = nullptr;
   CLI::App* check_cmd = nullptr;
-  bool json = false, markdown = false;
+  bool json = false, markdown = false, html = false;
   std::string path;
 
   void add_to(CLI::App& app) {
@@ -270,7 +270,10 @@ struct evaluation_commands {
     option_cmd->add_flag("--json", json, "As JSON");
     options_cmd = app.add_subcommand("options", "List every option: the manual");
     auto* options_json_flag = options_cmd->add_flag("--json", json, "As NixOS's options.json");
-    options_cmd->add_flag("--markdown", markdown, "As a Markdown manual")->excludes(options_json_flag);
+    auto* options_markdown_flag = options_cmd->add_flag("--markdown", markdown, "As a Markdown manual")->excludes(options_json_flag);
+    options_cmd->add_flag("--html", html, "As one self-contained HTML page with a search box (works offline)")
+        ->excludes(options_json_flag)
+        ->excludes(options_markdown_flag);
     check_cmd = app.add_subcommand("check", "Evaluate everything; check assertions; print warnings");
   }
 
@@ -292,7 +295,10 @@ struct evaluation_commands {
       auto x = explain_option(e, path);
       fmt::print("{}", json ? explanation_json(x) + "\n" : explanation_text(x));
     } else if (*options_cmd) {
-      fmt::print("{}", json ? options_json(e) + "\n" : markdown ? options_markdown(e) : options_text(e));
+      if (json) fmt::print("{}\n", options_json(e));
+      else if (markdown) fmt::print("{}", options_markdown(e));
+      else if (html) fmt::print("{}", options_html(e));
+      else fmt::print("{}", options_text(e));
     } else if (*check_cmd) {
       e.force_all();
       check_assertions(e, stderr);

@@ -1,7 +1,10 @@
-// cairn/manual.hpp: the options manual (`options`), and "who set this and why" (`option PATH`).
+// cairn/manual.hpp: the options manual (`options`: text, Markdown, JSON, a searchable HTML page),
+// and "who set this and why" (`option PATH`).
 #pragma once
 
+#include <algorithm>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <fmt/format.h>
@@ -66,6 +69,96 @@ inline std::string indent(const std::string& text, std::string_view by) {
   return out;
 }
 
+// Text as HTML content or a quoted attribute value.
+inline std::string html_escape(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
+      default: out.push_back(c);
+    }
+  }
+  return out;
+}
+
+// The NixOS manual's anchor of an option (nixos-render-docs' make_xml_id), so that links such as
+// #opt-services.openssh.ports and #opt-users.users._name_.uid read the same here.
+inline std::string option_anchor(std::string_view name) {
+  std::string out = "opt-";
+  for (char c : name) out.push_back(std::string_view("*<>[]:\" ").find(c) == std::string_view::npos ? c : '_');
+  return out;
+}
+
+// A value as code: a block when it spans lines.
+inline std::string html_code(const std::string& text) {
+  if (text.find('\n') == std::string::npos) return "<code>" + html_escape(text) + "</code>";
+  return "<pre><code>" + html_escape(text) + "</code></pre>";
+}
+
+// The page's look and its search: inline, so that the file works offline and on its own.
+inline constexpr std::string_view options_page_style = R"(
+:root { color-scheme: light dark; --muted: #6a737d; --line: #d0d7de; --accent: #3d6fb4; }
+body { font: 15px/1.5 system-ui, sans-serif; max-width: 60rem; margin: 0 auto; padding: 0 1rem 4rem; }
+header { position: sticky; top: 0; padding: 1rem 0 0.5rem; background: Canvas; border-bottom: 1px solid var(--line); }
+h1 { font-size: 1.4rem; margin: 0 0 0.5rem; }
+#search { width: 100%; box-sizing: border-box; font-size: 1.05rem; padding: 0.4rem 0.6rem; }
+#count { color: var(--muted); margin: 0.4rem 0 0; }
+.option { border-bottom: 1px solid var(--line); padding: 0.6rem 0; scroll-margin-top: 9rem; }
+.option:target { background: color-mix(in srgb, var(--accent) 12%, transparent); }
+.option h2 { font: 600 1rem ui-monospace, monospace; margin: 0.2rem 0; word-break: break-all; }
+.option h2 a { color: var(--accent); text-decoration: none; }
+.description { white-space: pre-line; margin: 0.2rem 0 0.4rem; }
+dl { display: grid; grid-template-columns: max-content 1fr; gap: 0.1rem 1rem; margin: 0; }
+dt { color: var(--muted); }
+dd { margin: 0; min-width: 0; }
+pre { margin: 0; overflow-x: auto; }
+code { font-family: ui-monospace, monospace; font-size: 0.9em; }
+.read-only { color: var(--muted); font-style: italic; }
+)";
+
+// Every word of the query must occur in the option's name or description, ignoring case.
+inline constexpr std::string_view options_page_script = R"(
+(function () {
+  const search = document.getElementById("search"), count = document.getElementById("count");
+  const options = Array.from(document.querySelectorAll(".option"), (element) => ({
+    element,
+    text: (element.querySelector("h2").textContent + "\n" +
+           (element.querySelector(".description")?.textContent ?? "")).toLowerCase(),
+  }));
+  function filter() {
+    const words = search.value.toLowerCase().split(/\s+/).filter(Boolean);
+    let shown = 0;
+    for (const o of options) {
+      o.element.hidden = !words.every((w) => o.text.includes(w));
+      if (!o.element.hidden) shown++;
+    }
+    count.textContent = words.length === 0 ? options.length + " options"
+                                           : shown + " of " + options.length + " options match";
+  }
+  // Following a link to an option the query hides shows every option again.
+  function reveal() {
+    const target = document.querySelector(":target");
+    if (target && target.hidden) { search.value = ""; filter(); target.scrollIntoView(); }
+  }
+  search.hidden = false;
+  search.addEventListener("input", filter);
+  window.addEventListener("hashchange", reveal);
+  filter();
+  reveal();
+})();
+)";
+
+inline std::string options_page_title(const meta& m) {
+  if (!m.hostname.empty()) return fmt::format("Configuration options of {}", m.hostname);
+  if (!m.username.empty()) return fmt::format("Home options of {}", m.username);
+  return "Configuration options";
+}
+
 }  // namespace detail
 
 // `options --json`: NixOS's options.json shape, keyed by option path.
@@ -105,6 +198,39 @@ inline std::string options_markdown(const evaluator& e) {
     for (const auto* by : d->declared_by) out += fmt::format(" `{}`", detail::declared_at(*by));
     out += "\n";
   }
+  return out;
+}
+
+// `options --html`: one self-contained page, as search.nixos.org lists options but offline. The
+// list is rendered here, so that it reads without JavaScript; the inline script only filters it.
+inline std::string options_html(const evaluator& e) {
+  const auto declarations = detail::visible_declarations(e);
+  const auto title = detail::html_escape(detail::options_page_title(e.host_meta()));
+  std::string out = fmt::format(
+      "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n"
+      "<style>{}</style>\n</head>\n<body>\n<header>\n<h1>{}</h1>\n"
+      // Hidden until the script runs: without it there is nothing to search with.
+      "<input id=\"search\" type=\"search\" placeholder=\"Search options by name or description\" "
+      "aria-label=\"Search options\" autofocus hidden>\n"
+      "<p id=\"count\" aria-live=\"polite\">{} options</p>\n</header>\n<main>\n",
+      title, detail::options_page_style, title, declarations.size());
+  for (const auto* d : declarations) {
+    const auto name = detail::show_option(d->loc);
+    const auto anchor = detail::html_escape(detail::option_anchor(name));
+    out += fmt::format("<article class=\"option\" id=\"{}\">\n<h2><a href=\"#{}\">{}</a></h2>\n", anchor, anchor,
+                       detail::html_escape(name));
+    if (!d->description.empty()) out += "<p class=\"description\">" + detail::html_escape(d->description) + "</p>\n";
+    if (d->read_only) out += "<p class=\"read-only\">Read only.</p>\n";
+    out += "<dl>\n<dt>Type</dt><dd>" + detail::html_escape(describe(*d->type)) + "</dd>\n";
+    if (auto text = detail::default_text(*d); !text.empty()) out += "<dt>Default</dt><dd>" + detail::html_code(text) + "</dd>\n";
+    if (!d->example.empty()) out += "<dt>Example</dt><dd>" + detail::html_code(std::string(d->example)) + "</dd>\n";
+    out += "<dt>Declared by</dt><dd>";
+    for (std::size_t i = 0; i < d->declared_by.size(); ++i)
+      out += (i == 0 ? "" : "<br>") + detail::html_code(detail::declared_at(*d->declared_by[i]));
+    out += "</dd>\n</dl>\n</article>\n";
+  }
+  out += fmt::format("</main>\n<script>{}</script>\n</body>\n</html>\n", detail::options_page_script);
   return out;
 }
 

@@ -21,6 +21,16 @@ constexpr cairn::package hello() {
   };
 }
 
+// The demo's web site, which nginx serves from the system profile (share/demo-site).
+constexpr cairn::package demo_site() {
+  return {
+      .name = "demo-site",
+      .version = "1.0",
+      .files = {{.path = "share/demo-site/index.html",
+                 .contents = "<!doctype html>\n<title>demo</title>\n<h1>demo</h1>\n<p>Served by nginx, configured by cairn.</p>\n"}},
+  };
+}
+
 // A C program compiled by a builder script in the sandbox.
 constexpr cairn::package uptime_days() {
   return {

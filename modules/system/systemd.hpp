@@ -100,8 +100,10 @@ inline constexpr option<"systemd.units.<name>.enable", types::bool_> enable{{
 inline constexpr option<"systemd.units.<name>.replaceExisting", types::bool_> replace_existing{{
     .default_value = false,
     .description = "Whether a unit file cairn did not create at this name in /etc/systemd/system (a "
-                   "distribution's alias, such as Debian's sshd.service) is set aside as "
-                   "<file>.cairn-backup, and restored when cairn no longer defines the unit.",
+                   "distribution's alias, such as Debian's sshd.service), and the links of its wantedBy "
+                   "targets (the distribution enabling its own unit of that name, such as Debian's "
+                   "multi-user.target.wants/nginx.service), are set aside as <file>.cairn-backup, and "
+                   "restored when cairn no longer defines the unit.",
 }};
 inline constexpr option<"systemd.units.<name>.wantedBy", types::list_of<types::str>> wanted_by{{
     .description = "Units that want (i.e. depend on) this unit: links in <target>.wants/.",

@@ -2,7 +2,7 @@
 // on. sshd moves to port 2223 (restart), heartbeat beats every 5 s (reload), a greeter service
 // appears (start; stopped again by a rollback), hello goes from 1.0 to 1.1 and uptime-days (a C
 // program the store compiles) is added, bob gets an account (its password hash a secret), /etc
-// gains a file.
+// gains a file, nginx a location (restart).
 #include <cairn/host.hpp>
 
 #include <hosts/demo/demo.hpp>
@@ -26,7 +26,7 @@ struct demo_next {
   static constexpr void config(cairn::definitions& d) {
     d.set(services::openssh::ports, mk_force({2223}));
     d.set(services::heartbeat::interval, mk_force(5));
-    d.set(environment::system_packages, mk_force({hello_1_1(), cairn::packages::uptime_days()}));
+    d.set(environment::system_packages, mk_force({hello_1_1(), cairn::packages::uptime_days(), cairn::packages::demo_site()}));
     d.set(systemd::service::description("greeter"), "Greets every boot");
     d.set(systemd::service::wanted_by("greeter"), {"multi-user.target"});
     d.set(systemd::service::service_config("greeter", "ExecStart"), "/bin/sleep infinity");
@@ -35,6 +35,7 @@ struct demo_next {
     d.set(secrets::secret::file("bob-password"), "tests/system/secrets/bob-password.age");
     d.set(users::user::hashed_password_file("bob"), "/run/secrets/bob-password");
     d.set(environment::etc_entry::text("demo-next"), "generation two\n");
+    d.set(services::nginx::location::return_("demo", "= /generation"), "200 two");
   }
 };
 

@@ -494,8 +494,10 @@ inline void write_toplevel(const fs::path& dir, const toplevel_spec& spec) {
     std::string t = "systemd/system/" + u.name;
     if (u.masked) add(etc_entry{.target = t, .replace = u.replace}, "masked", link_to("/dev/null"));
     else add(etc_entry{.target = t, .replace = u.replace}, "text:" + u.text, text_of(u.text));
+    // A unit that replaces the distribution's also replaces the distribution's enablement of it.
     for (auto& w : u.wanted_by)
-      add(etc_entry{.target = fmt::format("systemd/system/{}.wants/{}", w, u.name)}, "wants", link_to("../" + u.name));
+      add(etc_entry{.target = fmt::format("systemd/system/{}.wants/{}", w, u.name), .replace = u.replace}, "wants",
+          link_to("../" + u.name));
   }
   for (auto& d : spec.drop_ins)
     add(etc_entry{.target = fmt::format("systemd/system/{}.d/{}", d.unit, d.name)}, "text:" + d.text, text_of(d.text));

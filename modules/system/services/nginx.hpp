@@ -511,6 +511,8 @@ struct module {
     on.set(environment::etc_entry::replace_existing("nginx/nginx.conf"), true);  // Debian ships one
     on.when(open_firewall).set(networking::firewall::allowed_tcp_ports, detail::listened_ports);
 
+    // Debian's nginx package enables its own nginx.service: ours takes its place.
+    on.set(systemd::unit::replace_existing("nginx.service"), true);
     on.set(systemd::service::description("nginx"), "Nginx Web Server");
     on.set(systemd::service::wanted_by("nginx"), {"multi-user.target"});
     on.set(systemd::service::after("nginx"), {"network.target"});

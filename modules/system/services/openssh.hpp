@@ -9,6 +9,7 @@
 #include <cairn/fwd.hpp>
 
 #include "../environment.hpp"
+#include "../firewall.hpp"
 #include "../systemd.hpp"
 #include "../users.hpp"
 
@@ -20,6 +21,11 @@ inline constexpr option<"services.openssh.ports", types::list_of<types::port>> p
     .default_value = {{22}},
     .description = "Specifies on which ports the SSH daemon listens.",
     .example = "{22, 2222}",
+}};
+
+inline constexpr option<"services.openssh.openFirewall", types::bool_> open_firewall{{
+    .default_value = true,
+    .description = "Whether to automatically open the specified ports in the firewall.",
 }};
 
 inline constexpr option<"services.openssh.settings", types::submodule> settings_option{{
@@ -82,9 +88,9 @@ constexpr std::string render_sshd_config(const cairn::config& c) {
 }
 
 struct module {
-  using imports = cairn::imports<environment::module, systemd::module, users::module>;
+  using imports = cairn::imports<environment::module, networking::firewall::ports, systemd::module, users::module>;
   static constexpr auto options =
-      declare(enable, ports, settings_option, settings::permit_root_login, settings::password_authentication,
+      declare(enable, ports, open_firewall, settings_option, settings::permit_root_login, settings::password_authentication,
               settings::kbd_interactive_authentication, settings::x11_forwarding, extra_config,
               users::user::openssh::authorized_keys);
 
@@ -92,6 +98,7 @@ struct module {
     auto on = d.when(enable);
     on.set(environment::etc_entry::text("ssh/sshd_config"), render_sshd_config);
     on.set(environment::etc_entry::replace_existing("ssh/sshd_config"), true);  // Debian ships one
+    on.when(open_firewall).set(networking::firewall::allowed_tcp_ports, [](const cairn::config& c) { return c[ports]; });
     // Debian's own units for the same daemon would fight ours for the port: masked; its
     // sshd.service alias gives way to our unit.
     on.set(systemd::unit::enable("ssh.service"), false);

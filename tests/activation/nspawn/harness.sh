@@ -9,9 +9,11 @@
 #   harness_halt                power the container off and clean up (installed as an EXIT trap)
 
 HARNESS_CACHE=${CAIRN_TEST_CACHE:-/var/cache/cairn-test}
-HARNESS_ROOT_CACHE=$HARNESS_CACHE/debootstrap-bookworm
 HARNESS_MIRROR=${CAIRN_TEST_DEBIAN_MIRROR:-http://deb.debian.org/debian}
-HARNESS_PACKAGES=systemd,systemd-sysv,dbus,openssh-server,iproute2
+# The demo host is a web server: nginx, PostgreSQL, an nftables firewall, sudo; curl asks nginx.
+HARNESS_PACKAGES=systemd,systemd-sysv,dbus,openssh-server,iproute2,sudo,nginx,nftables,postgresql-15,curl
+# One cached root per package list: a changed list builds a new one.
+HARNESS_ROOT_CACHE=$HARNESS_CACHE/debootstrap-bookworm-$(printf %s "$HARNESS_PACKAGES" | md5sum | cut -c1-8)
 HARNESS_PID=
 HARNESS_NSPAWN_PID=
 HARNESS_DIR=
@@ -36,6 +38,9 @@ harness_build_root() {
   fi
   # A root password is not needed: we enter with nsenter. No getty noise on the console.
   chroot "$tmp" systemctl mask console-getty.service getty@tty1.service >/dev/null 2>&1 || true
+  # Debian's package made a cluster (15/main) that its generator would start on 5432; the
+  # machine's PostgreSQL is the one cairn configures, as on a server an admin hands to cairn.
+  chroot "$tmp" pg_dropcluster 15 main >/dev/null 2>&1 || true
   touch "$tmp/.cairn-complete"
   mv "$tmp" "$HARNESS_ROOT_CACHE"
   echo "$HARNESS_ROOT_CACHE"
