@@ -130,7 +130,7 @@ class System(Root):
     def test_switch_then_next_generation_then_rollback(self):
         err = self.switch(DEMO)
         self.assertIn("first generation on", err)
-        self.assertIn("would start the following units: heartbeat.service, sshd.service", err)
+        self.assertIn("would start the following units: heartbeat.service, nftables.service, nginx.service, sshd.service", err)
         self.assertEqual(self.current_generation(), 1)
         # /etc through /etc/static
         static = os.readlink(self.path("/etc/static"))
@@ -145,7 +145,8 @@ class System(Root):
         # accounts
         passwd = self.read("/etc/passwd")
         self.assertIn("alice:x:1000:100:Alice:/home/alice:/bin/bash\n", passwd)
-        self.assertIn("sshd:x:999:", passwd)
+        self.assertIn("sshd:x:998:998:SSH privilege separation user:", passwd)
+        self.assertIn("nginx:x:999:999::", passwd)  # system users count down from 999, by name
         self.assertRegex(self.read("/etc/group"), r"(?m)^wheel:x:\d+:alice$")
         self.assertEqual(os.stat(self.path("/etc/shadow")).st_mode & 0o777, 0o640)
         self.assertTrue(os.path.isdir(self.path("/home/alice")))
@@ -159,7 +160,7 @@ class System(Root):
         self.assertIn("  ~ /etc/ssh/sshd_config", err)
         self.assertIn("  + greeter.service", err)
         self.assertIn("would reload the following units: heartbeat.service", err)
-        self.assertIn("would restart the following units: sshd.service", err)
+        self.assertIn("would restart the following units: nginx.service, sshd.service", err)
         self.assertIn("would start the following units: greeter.service", err)
         self.assertEqual(self.current_generation(), 2)
         self.assertIn("Port 2223\n", self.read("/etc/ssh/sshd_config"))
@@ -214,7 +215,7 @@ class System(Root):
         before = tree_digest(os.path.join(self.root, "etc")) + tree_digest(os.path.join(self.root, "run"))
         code, _, err = run(NEXT, "dry-activate", "--root", self.root)
         self.assertEqual(code, 0, err)
-        self.assertIn("would restart the following units: sshd.service", err)
+        self.assertIn("would restart the following units: nginx.service, sshd.service", err)
         after = tree_digest(os.path.join(self.root, "etc")) + tree_digest(os.path.join(self.root, "run"))
         self.assertEqual(before, after)
         self.assertEqual(self.current_generation(), 1)
