@@ -141,10 +141,7 @@ std::string nginx_conf() {
   return e["environment.etc.\"nginx/nginx.conf\".text"].as_string();
 }
 
-std::string replace_all(std::string s, const std::string& from, const std::string& to) {
-  for (std::size_t at = 0; (at = s.find(from, at)) != std::string::npos; at += to.size()) s.replace(at, from.size(), to);
-  return s;
-}
+using cairn::detail::replace_all;
 
 const std::string root = cairn::testing::unpacked_root();
 const std::string nginx_bin = cairn::testing::unpacked("usr/sbin/nginx");

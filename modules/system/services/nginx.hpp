@@ -15,6 +15,8 @@
 // they go to /tmp/nginx_* as NixOS's build does, with PrivateTmp.
 #pragma once
 
+#include <algorithm>
+
 #include <cairn/fwd.hpp>
 #include <cairn/strings.hpp>
 
@@ -318,7 +320,7 @@ constexpr listen_line parse_listen(const std::string& spec) {
   const bool port_after_colon = colon != std::string::npos && where.find(']', colon) == std::string::npos;
   std::string_view digits = where;
   if (port_after_colon) digits.remove_prefix(colon + 1);
-  if (auto n = cairn::parse_uint(digits); n && (port_after_colon || where.find('.') == std::string::npos)) out.port = *n;
+  out.port = cairn::parse_uint(digits);  // an address alone ("127.0.0.1") is not a number
   return out;
 }
 
@@ -410,14 +412,9 @@ constexpr std::string render_vhost(const cairn::config& c, const std::string& h)
   if (auto f = c[virtual_host::basic_auth_file(h)]) out += "  auth_basic secured;\n  auth_basic_user_file " + *f + ";\n";
 
   // sortProperties: by priority, then by name.
-  auto paths = c.names(virtual_host::locations(h));
   std::vector<std::pair<std::int64_t, std::string>> order;
-  for (const auto& p : paths) {
-    std::pair<std::int64_t, std::string> item{c[location::priority(h, p)], p};
-    auto at = order.end();
-    while (at != order.begin() && (at - 1)->first > item.first) --at;
-    order.insert(at, item);
-  }
+  for (const auto& p : c.names(virtual_host::locations(h))) order.emplace_back(c[location::priority(h, p)], p);
+  std::ranges::sort(order);
   for (const auto& [prio, p] : order) out += render_location(c, h, p);
   out += block(c[virtual_host::extra_config(h)], "  ");
   return out + "}\n";
@@ -427,11 +424,8 @@ constexpr std::string render_vhost(const cairn::config& c, const std::string& h)
 constexpr std::vector<std::int64_t> listened_ports(const cairn::config& c) {
   std::vector<std::int64_t> out;
   for (const auto& h : c.names(virtual_hosts))
-    for (const auto& l : listen_lines(c, h)) {
-      bool seen = !l.port;
-      for (auto p : out) seen = seen || p == *l.port;
-      if (!seen) out.push_back(*l.port);
-    }
+    for (const auto& l : listen_lines(c, h))
+      if (l.port && std::ranges::find(out, *l.port) == out.end()) out.push_back(*l.port);
   return out;
 }
 
@@ -517,8 +511,10 @@ struct module {
     on.set(systemd::service::wanted_by("nginx"), {"multi-user.target"});
     on.set(systemd::service::after("nginx"), {"network.target"});
     on.set(systemd::service::stop_if_changed("nginx"), false);
-    on.set(systemd::service::restart_triggers("nginx"),
-           [](const cairn::config& c) { return std::vector<std::string>{render_nginx_conf(c)}; });
+    // The file as merged (a host may override it), not rendered a second time.
+    on.set(systemd::service::restart_triggers("nginx"), [](const cairn::config& c) {
+      return std::vector<std::string>{c[environment::etc_entry::text("nginx/nginx.conf")].value_or("")};
+    });
     on.set(systemd::service::unit_config("nginx", "StartLimitIntervalSec"), 60);
     on.set(systemd::service::service_config("nginx", "ExecStartPre"), std::string(nginx_command) + " -t");
     on.set(systemd::service::service_config("nginx", "ExecStart"), std::string(nginx_command));
