@@ -4,6 +4,7 @@
 //   "Port " + cairn::to_string(c[port]) + "\n"
 //   cairn::join(c[extra_groups], ",")
 //   cairn::split_words("[::]:443 ssl")   {"[::]:443", "ssl"}
+//   cairn::escape_shell_arg("it's")     'it'\''s'
 #pragma once
 
 #include <cstdint>
@@ -75,6 +76,13 @@ constexpr std::optional<std::int64_t> parse_uint(std::string_view text) {
     n = n * 10 + (c - '0');
   }
   return n;
+}
+
+using detail::replace_all;
+
+// One word for a POSIX shell, as Nix's escapeShellArg: in single quotes, a quote written as '\''.
+constexpr std::string escape_shell_arg(std::string_view s) {
+  return "'" + replace_all(s, "'", "'\\''") + "'";
 }
 
 }  // namespace cairn

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cairn/deploy/channel.hpp>
+#include <cairn/strings.hpp>
 
 #include <fmt/format.h>
 
@@ -30,14 +31,7 @@ struct ssh_target {
 };
 
 /// `'text'` for a POSIX shell: the remote command is one string that the target's shell splits.
-inline std::string shell_quote(std::string_view s) {
-  std::string out = "'";
-  for (char c : s) {
-    if (c == '\'') out += "'\\''";
-    else out += c;
-  }
-  return out + "'";
-}
+inline std::string shell_quote(std::string_view s) { return cairn::escape_shell_arg(s); }
 
 /// CAIRN_SSHOPTS, split on whitespace, as nixos-rebuild reads NIX_SSHOPTS.
 inline std::vector<std::string> ssh_options_from_environment() {

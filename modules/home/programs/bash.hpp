@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cairn/fwd.hpp>
+#include <cairn/strings.hpp>
 
 #include "../home.hpp"
 #include "../session.hpp"
@@ -66,16 +67,6 @@ inline constexpr option<"programs.bash.logoutExtra", types::lines> logout_extra{
 
 namespace detail {
 
-// One shell word, as Nix's escapeShellArg: single quotes, a quote written as '\''.
-constexpr std::string escape_shell_arg(const std::string& s) {
-  std::string out = "'";
-  for (char ch : s) {
-    if (ch == '\'') out += "'\\''";
-    else out += ch;
-  }
-  return out + "'";
-}
-
 constexpr std::string block(const std::string& text) {
   if (text.empty()) return "";
   if (text.back() == '\n') return text + "\n";
@@ -113,7 +104,7 @@ constexpr std::string render_bashrc(const cairn::config& c) {
   out += block(shopts);
   std::string aliases;
   for (const auto& [name, v] : c.raw(shell_aliases).as_attrs())
-    aliases += "alias " + name + "=" + escape_shell_arg(v.as_string()) + "\n";
+    aliases += "alias " + name + "=" + cairn::escape_shell_arg(v.as_string()) + "\n";
   out += block(aliases);
   out += block(c[init_extra]);
   while (out.size() >= 2 && out[out.size() - 1] == '\n' && out[out.size() - 2] == '\n') out.pop_back();
