@@ -12,6 +12,7 @@
 #include <modules/system/services/heartbeat.hpp>
 #include <modules/system/services/nginx.hpp>
 #include <modules/system/services/openssh.hpp>
+#include <modules/system/services/postgresql.hpp>
 #include <modules/system/sudo.hpp>
 #include <modules/system/time.hpp>
 #include <users/alice/account.hpp>
@@ -27,7 +28,7 @@ struct demo {
 
   using imports = cairn::imports<networking::module, networking::firewall::module, time::module, activation::module,
                                  security::sudo::module, services::openssh::module, services::nginx::module,
-                                 services::heartbeat::module, secrets::module, home_manager::module,
+                                 services::postgresql::module, services::heartbeat::module, secrets::module, home_manager::module,
                                  people::alice::account>;
   // Alice's home is activated after the system, as home-manager's NixOS module does.
   using homes = cairn::home_manager::users<people::alice::home>;
@@ -44,6 +45,11 @@ struct demo {
     d.set(services::nginx::virtual_host::root("demo"), "/run/current-system/sw/share/demo-site");
     d.set(services::nginx::location::try_files("demo", "/"), "$uri $uri/ =404");
     d.set(services::nginx::location::return_("demo", "= /health"), "200 ok");
+    // Its database: "demo", owned by the role demo; alice logs in as herself (peer authentication).
+    d.set(services::postgresql::enable, true);
+    d.set(services::postgresql::ensure_databases, {"demo"});
+    d.set(services::postgresql::ensure_user::ensure_db_ownership("demo"), true);
+    d.set(services::postgresql::ensure_user::login("alice"), true);
     d.set(security::sudo::wheel_needs_password, false);
     d.set(services::heartbeat::enable, true);
     d.set(services::heartbeat::interval, 30);

@@ -2,7 +2,8 @@
 // on. sshd moves to port 2223 (restart), heartbeat beats every 5 s (reload), a greeter service
 // appears (start; stopped again by a rollback), hello goes from 1.0 to 1.1 and uptime-days (a C
 // program the store compiles) is added, bob gets an account (its password hash a secret), /etc
-// gains a file, nginx a location (restart).
+// gains a file, nginx a location (restart), postgresql a database (postgresql-setup restarts,
+// the server does not).
 #include <cairn/host.hpp>
 
 #include <hosts/demo/demo.hpp>
@@ -36,6 +37,7 @@ struct demo_next {
     d.set(users::user::hashed_password_file("bob"), "/run/secrets/bob-password");
     d.set(environment::etc_entry::text("demo-next"), "generation two\n");
     d.set(services::nginx::location::return_("demo", "= /generation"), "200 two");
+    d.set(services::postgresql::ensure_databases, {"generation_two"});
   }
 };
 

@@ -64,12 +64,14 @@ check "install exits 0" 0 $?
 check_contains "install says what it takes over" "cairn will manage /:" "$out"
 check "Debian's ssh.service runs before" active "$(show ssh.service ActiveState)"
 check "Debian's nginx runs before" active "$(show nginx.service ActiveState)"
+check "Debian's postgresql runs before" active "$(show postgresql.service ActiveState)"
 
 # ---- generation 1: the demo host -------------------------------------------------------------------
 out=$(harness_exec "$program1" switch 2>&1)
 check "switch to generation 1 exits 0" 0 $?
-check_contains "gen1: Debian's ssh.service stopped (masked)" "stopping the following units: ssh.service" "$out"
-check_contains "gen1: our units started" "starting the following units: heartbeat.service, nftables.service, sshd.service" "$out"
+# Debian's ssh.service is masked; its postgresql.service (a oneshot for its clusters) is replaced.
+check_contains "gen1: Debian's ssh.service and postgresql.service stopped" "stopping the following units: postgresql.service, ssh.service" "$out"
+check_contains "gen1: our units started" "starting the following units: heartbeat.service, nftables.service, postgresql-setup.service, postgresql.service, sshd.service" "$out"
 check_contains "gen1: Debian's nginx gives way to ours" "restarting the following units: nginx.service" "$out"
 check "gen1: ssh.service masked" masked "$(show ssh.service UnitFileState)"
 check "gen1: ssh.service inactive" inactive "$(show ssh.service ActiveState)"
@@ -90,14 +92,30 @@ check "gen1: nftables.service active" active "$(show nftables.service ActiveStat
 ruleset=$(harness_exec nft list ruleset 2>&1)
 check_contains "gen1: the firewall's table" "table inet nixos-fw" "$ruleset"
 check_contains "gen1: the firewall opens sshd's and nginx's ports" "tcp dport { 80, 2222 } accept" "$ruleset"
+psql() {  # USER SQL [ARGS...]: one query, unaligned
+  local user=$1 sql=$2
+  shift 2
+  harness_exec runuser -u "$user" -- /usr/lib/postgresql/15/bin/psql -X -tA "$@" -c "$sql" 2>&1
+}
+check "gen1: postgresql.service active" active "$(show postgresql.service ActiveState)"
+check "gen1: postgres runs as postgres" postgres "$(show postgresql.service User)"
+check "gen1: postgresql-setup ran" active "$(show postgresql-setup.service ActiveState)"
+check "gen1: the data directory, made by initdb" 15 "$(harness_exec cat /var/lib/postgresql/15/PG_VERSION)"
+check "gen1: postgresql.conf through /etc" /etc/postgresql/postgresql.conf "$(harness_exec readlink /var/lib/postgresql/15/postgresql.conf)"
+check "gen1: postgres on localhost:5432" yes "$(listening 5432)"
+check "gen1: the ensured database and its owner" demo "$(psql postgres "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = 'demo'")"
+check "gen1: alice logs in as herself (peer)" alice "$(psql alice 'SELECT current_user' -d demo)"
+check_contains "gen1: the postgres user" "postgres:x:101:" "$(harness_exec getent passwd postgres)"
+check_contains "gen1: Debian's postgres keeps its uid, said" "not applying UID change of user 'postgres' (101 -> 71)" "$out"
 # Every unit cairn wrote, checked by the machine's systemd against the machine's programs.
 units=$(harness_exec sh -c 'cd /etc/static/systemd/system && find -L . -maxdepth 1 -type f -name "*.service" -printf "%f\n" | sort')
 check_contains "gen1: nginx's unit is among cairn's" nginx.service "$units"
 units=$(echo $units)
 verify=$(harness_exec sh -c "cd /etc/static/systemd/system && systemd-analyze verify --man=no $units" 2>&1)
 rc=$?
-# Debian's enablement of its nginx.service, kept aside in the .wants directory, is skipped.
-verify=$(grep -v 'nginx.service.cairn-backup is not a valid unit name, ignoring' <<<"$verify")
+# Debian's enablement of its nginx.service and postgresql.service, kept aside in the .wants
+# directory, is skipped.
+verify=$(grep -Ev '(nginx|postgresql)\.service\.cairn-backup is not a valid unit name, ignoring' <<<"$verify")
 check "gen1: systemd-analyze verify accepts cairn's units ($units)" "0:" "$rc:$verify"
 check "gen1: alice may sudo without a password" 0 "$(harness_exec runuser -u alice -- sudo -n id -u 2>/dev/null)"
 check "gen1: alice" "alice:x:1000:100:Alice:/home/alice:/bin/bash" "$(harness_exec getent passwd alice)"
@@ -122,17 +140,21 @@ check "gen1: profile" "system-1-link" "$(harness_exec readlink /cairn/var/profil
 # ---- generation 2: restart, reload, start --------------------------------------------------------------
 sshd_pid=$(show sshd.service MainPID)
 heartbeat_pid=$(show heartbeat.service MainPID)
+postgres_pid=$(show postgresql.service MainPID)
 out=$(harness_exec "$program2" switch 2>&1)
 check "switch to generation 2 exits 0" 0 $?
 check_contains "gen2: restarts" "restarting the following units: nginx.service, sshd.service" "$out"
+check_contains "gen2: postgresql-setup stopped for its new script" "stopping the following units: postgresql-setup.service" "$out"
 check_contains "gen2: reloads" "reloading the following units: heartbeat.service" "$out"
-check_contains "gen2: starts" "starting the following units: greeter.service" "$out"
+check_contains "gen2: starts" "starting the following units: greeter.service, postgresql-setup.service" "$out"
 [ "$(show sshd.service MainPID)" != "$sshd_pid" ] && check "gen2: sshd restarted" 1 1 || check "gen2: sshd restarted" "a new pid" "$sshd_pid"
 check "gen2: sshd listens on 2223" yes "$(listening 2223)"
 check "gen2: sshd no longer on 2222" no "$(listening 2222)"
 check_contains "gen2: the firewall follows sshd" "tcp dport { 80, 2223 } accept" "$(harness_exec nft list ruleset 2>&1)"
 check "gen2: nginx's new location" two "$(get /generation)"
 check_contains "gen2: nginx still serves the site" "Served by nginx, configured by cairn." "$(get /)"
+check "gen2: the new database" generation_two "$(psql postgres "SELECT datname FROM pg_database WHERE datname = 'generation_two'")"
+check "gen2: postgres itself not restarted" "$postgres_pid" "$(show postgresql.service MainPID)"
 check "gen2: heartbeat reloaded, not restarted" "$heartbeat_pid" "$(show heartbeat.service MainPID)"
 wait_for grep -q reloaded /run/heartbeat.reloads
 check "gen2: heartbeat's ExecReload ran" reloaded "$(harness_exec cat /run/heartbeat.reloads)"
@@ -152,6 +174,7 @@ check "rollback: greeter stopped" inactive "$(show greeter.service ActiveState)"
 check "rollback: sshd back on 2222" yes "$(listening 2222)"
 check "rollback: nginx's location gone" 404 "$(harness_exec curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1/generation)"
 check "rollback: heartbeat reloaded again" 2 "$(harness_exec grep -c reloaded /run/heartbeat.reloads)"
+check "rollback: a database is never dropped" generation_two "$(psql postgres "SELECT datname FROM pg_database WHERE datname = 'generation_two'")"
 check "rollback: bob gone (cairn created him)" "" "$(harness_exec getent passwd bob)"
 check "rollback: current-system" "$t1" "$(harness_exec readlink /run/current-system)"
 check "rollback: profile" "system-1-link" "$(harness_exec readlink /cairn/var/profiles/system)"

@@ -130,7 +130,8 @@ class System(Root):
     def test_switch_then_next_generation_then_rollback(self):
         err = self.switch(DEMO)
         self.assertIn("first generation on", err)
-        self.assertIn("would start the following units: heartbeat.service, nftables.service, nginx.service, sshd.service", err)
+        self.assertIn("would start the following units: heartbeat.service, nftables.service, nginx.service, "
+                      "postgresql-setup.service, postgresql.service, sshd.service", err)
         self.assertEqual(self.current_generation(), 1)
         # /etc through /etc/static
         static = os.readlink(self.path("/etc/static"))
@@ -147,6 +148,7 @@ class System(Root):
         self.assertIn("alice:x:1000:100:Alice:/home/alice:/bin/bash\n", passwd)
         self.assertIn("sshd:x:998:998:SSH privilege separation user:", passwd)
         self.assertIn("nginx:x:999:999::", passwd)  # system users count down from 999, by name
+        self.assertIn("postgres:x:71:71:PostgreSQL server user:/var/lib/postgresql/15:/bin/bash\n", passwd)  # NixOS's id
         self.assertRegex(self.read("/etc/group"), r"(?m)^wheel:x:\d+:alice$")
         self.assertEqual(os.stat(self.path("/etc/shadow")).st_mode & 0o777, 0o640)
         self.assertTrue(os.path.isdir(self.path("/home/alice")))
@@ -161,7 +163,10 @@ class System(Root):
         self.assertIn("  + greeter.service", err)
         self.assertIn("would reload the following units: heartbeat.service", err)
         self.assertIn("would restart the following units: nginx.service, sshd.service", err)
-        self.assertIn("would start the following units: greeter.service", err)
+        # postgresql-setup runs again for the new database (stopped and started, as NixOS does
+        # with a changed unit); the server itself is not touched.
+        self.assertIn("would stop the following units: postgresql-setup.service", err)
+        self.assertIn("would start the following units: greeter.service, postgresql-setup.service", err)
         self.assertEqual(self.current_generation(), 2)
         self.assertIn("Port 2223\n", self.read("/etc/ssh/sshd_config"))
         self.assertIn("bob:x:1001:", self.read("/etc/passwd"))

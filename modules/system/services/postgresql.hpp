@@ -20,6 +20,7 @@
 #pragma once
 
 #include <algorithm>
+#include <source_location>
 
 #include <cairn/fwd.hpp>
 #include <cairn/strings.hpp>
@@ -89,20 +90,26 @@ inline constexpr option<"services.postgresql.ensureUsers.<name>.ensureDBOwnershi
     .description = "Grants the user ownership to a database with the same name. This database must be "
                    "defined manually in services.postgresql.ensureDatabases.",
 }};
-// One option per role attribute, null leaving it as it is (ensureClauses.<clause>).
+// ensureClauses.<attr>: granted (true) or revoked (false) by `ALTER ROLE`, null left as it is.
 template <fixed_string Path>
-inline constexpr option<Path, types::null_or<types::bool_>> clause{{
-    .default_value = null,
-    .description = "Grants (true) or revokes (false) the role attribute in the option's name, as `ALTER ROLE "
-                   "... <ATTR>` or `NO<ATTR>`; null leaves it as it is.",
-}};
-inline constexpr auto superuser = clause<"services.postgresql.ensureUsers.<name>.ensureClauses.superuser">;
-inline constexpr auto createrole = clause<"services.postgresql.ensureUsers.<name>.ensureClauses.createrole">;
-inline constexpr auto createdb = clause<"services.postgresql.ensureUsers.<name>.ensureClauses.createdb">;
-inline constexpr auto inherit = clause<"services.postgresql.ensureUsers.<name>.ensureClauses.inherit">;
-inline constexpr auto login = clause<"services.postgresql.ensureUsers.<name>.ensureClauses.login">;
-inline constexpr auto replication = clause<"services.postgresql.ensureUsers.<name>.ensureClauses.replication">;
-inline constexpr auto bypassrls = clause<"services.postgresql.ensureUsers.<name>.ensureClauses.bypassrls">;
+constexpr option<Path, types::null_or<types::bool_>> clause(std::string_view description,
+                                                            std::source_location where = std::source_location::current()) {
+  return option<Path, types::null_or<types::bool_>>({.default_value = null, .description = description}, where);
+}
+inline constexpr auto superuser = clause<"services.postgresql.ensureUsers.<name>.ensureClauses.superuser">(
+    "Grants the user superuser permissions (SUPERUSER); false revokes them, null leaves them as they are.");
+inline constexpr auto createrole = clause<"services.postgresql.ensureUsers.<name>.ensureClauses.createrole">(
+    "Grants the user permission to create, alter and drop roles (CREATEROLE).");
+inline constexpr auto createdb = clause<"services.postgresql.ensureUsers.<name>.ensureClauses.createdb">(
+    "Grants the user permission to create databases (CREATEDB).");
+inline constexpr auto inherit = clause<"services.postgresql.ensureUsers.<name>.ensureClauses.inherit">(
+    "Whether the user inherits the privileges of the roles it is a member of (INHERIT).");
+inline constexpr auto login = clause<"services.postgresql.ensureUsers.<name>.ensureClauses.login">(
+    "Whether the user may log in (LOGIN); roles made by CREATE USER may.");
+inline constexpr auto replication = clause<"services.postgresql.ensureUsers.<name>.ensureClauses.replication">(
+    "Grants the user replication permissions (REPLICATION).");
+inline constexpr auto bypassrls = clause<"services.postgresql.ensureUsers.<name>.ensureClauses.bypassrls">(
+    "Grants the user permission to bypass row level security policies (BYPASSRLS).");
 }  // namespace ensure_user
 
 using setting = types::one_of<types::bool_, types::float_, types::int_, types::str>;
