@@ -5,8 +5,14 @@
 
 #include <modules/packages/demo.hpp>
 #include <modules/system/activation.hpp>
+#include <modules/system/console.hpp>
+#include <modules/system/cron.hpp>
+#include <modules/system/filesystems.hpp>
 #include <modules/system/firewall.hpp>
 #include <modules/system/home-manager.hpp>
+#include <modules/system/i18n.hpp>
+#include <modules/system/journald.hpp>
+#include <modules/system/networkd.hpp>
 #include <modules/system/networking.hpp>
 #include <modules/system/secrets.hpp>
 #include <modules/system/services/heartbeat.hpp>
@@ -15,6 +21,7 @@
 #include <modules/system/services/postgresql.hpp>
 #include <modules/system/sudo.hpp>
 #include <modules/system/time.hpp>
+#include <modules/system/timers.hpp>
 #include <users/alice/account.hpp>
 #include <users/alice/home.hpp>
 
@@ -26,10 +33,15 @@ using cairn::mk_force;
 struct demo {
   static constexpr cairn::meta meta{.hostname = "demo", .state_version = "0.1", .users = {"alice"}};
 
-  using imports = cairn::imports<networking::module, networking::firewall::module, time::module, activation::module,
-                                 security::sudo::module, services::openssh::module, services::nginx::module,
-                                 services::postgresql::module, services::heartbeat::module, secrets::module, home_manager::module,
-                                 people::alice::account>;
+  // Every system module, as NixOS imports its whole module list: `options demo` documents them
+  // all, and one that is not configured renders nothing (or its defaults, as NixOS does).
+  using imports =
+      cairn::imports<networking::module, networking::networkd::module, networking::firewall::module,
+                     file_systems::module, time::module, i18n::module, console::module, activation::module,
+                     security::sudo::module, services::journald::module, systemd::timer::module,
+                     services::cron::module, services::openssh::module, services::nginx::module,
+                     services::postgresql::module, services::heartbeat::module, secrets::module,
+                     home_manager::module, people::alice::account>;
   // Alice's home is activated after the system, as home-manager's NixOS module does.
   using homes = cairn::home_manager::users<people::alice::home>;
 
@@ -50,6 +62,18 @@ struct demo {
     d.set(services::postgresql::ensure_databases, {"demo"});
     d.set(services::postgresql::ensure_user::ensure_db_ownership("demo"), true);
     d.set(services::postgresql::ensure_user::login("alice"), true);
+    // Dumped every night (a timer), where systemd keeps the service's state.
+    d.set(systemd::service::description("demo-dump"), "Dump the demo database");
+    d.set(systemd::service::start_at("demo-dump"), {"daily"});
+    d.set(systemd::service::requires_("demo-dump"), {"postgresql.service"});
+    d.set(systemd::service::after("demo-dump"), {"postgresql-setup.service"});
+    d.set(systemd::service::service_config("demo-dump", "Type"), "oneshot");
+    d.set(systemd::service::service_config("demo-dump", "User"), "postgres");
+    d.set(systemd::service::service_config("demo-dump", "StateDirectory"), "demo-dump");
+    d.set(systemd::service::service_config("demo-dump", "ExecStart"),
+          "/bin/sh -c '/usr/lib/postgresql/15/bin/pg_dump demo > /var/lib/demo-dump/demo.sql'");
+    d.set(i18n::default_locale, "C.UTF-8");
+    d.set(services::journald::extra_config, "SystemMaxUse=200M");
     d.set(security::sudo::wheel_needs_password, false);
     d.set(services::heartbeat::enable, true);
     d.set(services::heartbeat::interval, 30);

@@ -71,7 +71,7 @@ out=$(harness_exec "$program1" switch 2>&1)
 check "switch to generation 1 exits 0" 0 $?
 # Debian's ssh.service is masked; its postgresql.service (a oneshot for its clusters) is replaced.
 check_contains "gen1: Debian's ssh.service and postgresql.service stopped" "stopping the following units: postgresql.service, ssh.service" "$out"
-check_contains "gen1: our units started" "starting the following units: heartbeat.service, nftables.service, postgresql-setup.service, postgresql.service, sshd.service" "$out"
+check_contains "gen1: our units started" "starting the following units: demo-dump.timer, heartbeat.service, nftables.service, postgresql-setup.service, postgresql.service, sshd.service" "$out"
 check_contains "gen1: Debian's nginx gives way to ours" "restarting the following units: nginx.service" "$out"
 check "gen1: ssh.service masked" masked "$(show ssh.service UnitFileState)"
 check "gen1: ssh.service inactive" inactive "$(show ssh.service ActiveState)"
@@ -107,8 +107,14 @@ check "gen1: the ensured database and its owner" demo "$(psql postgres "SELECT p
 check "gen1: alice logs in as herself (peer)" alice "$(psql alice 'SELECT current_user' -d demo)"
 check_contains "gen1: the postgres user" "postgres:x:101:" "$(harness_exec getent passwd postgres)"
 check_contains "gen1: Debian's postgres keeps its uid, said" "not applying UID change of user 'postgres' (101 -> 71)" "$out"
+check "gen1: the nightly dump's timer" active "$(show demo-dump.timer ActiveState)"
+harness_exec systemctl start demo-dump.service
+check "gen1: the dump ran" 0 $?
+check_contains "gen1: the dump, made by pg_dump as postgres" "PostgreSQL database dump complete" "$(harness_exec cat /var/lib/demo-dump/demo.sql)"
+check "gen1: the locale" "LANG=C.UTF-8" "$(harness_exec grep ^LANG= /etc/locale.conf)"
+check "gen1: journald.conf, Debian's kept aside" "SystemMaxUse=200M yes" "$(harness_exec grep -h ^SystemMaxUse= /etc/systemd/journald.conf) $(harness_exec test -e /etc/systemd/journald.conf.cairn-backup && echo yes)"
 # Every unit cairn wrote, checked by the machine's systemd against the machine's programs.
-units=$(harness_exec sh -c 'cd /etc/static/systemd/system && find -L . -maxdepth 1 -type f -name "*.service" -printf "%f\n" | sort')
+units=$(harness_exec sh -c 'cd /etc/static/systemd/system && find -L . -maxdepth 1 -type f \( -name "*.service" -o -name "*.timer" \) -printf "%f\n" | sort')
 check_contains "gen1: nginx's unit is among cairn's" nginx.service "$units"
 units=$(echo $units)
 verify=$(harness_exec sh -c "cd /etc/static/systemd/system && systemd-analyze verify --man=no $units" 2>&1)

@@ -130,7 +130,7 @@ class System(Root):
     def test_switch_then_next_generation_then_rollback(self):
         err = self.switch(DEMO)
         self.assertIn("first generation on", err)
-        self.assertIn("would start the following units: heartbeat.service, nftables.service, nginx.service, "
+        self.assertIn("would start the following units: demo-dump.timer, heartbeat.service, nftables.service, nginx.service, "
                       "postgresql-setup.service, postgresql.service, sshd.service", err)
         self.assertEqual(self.current_generation(), 1)
         # /etc through /etc/static
