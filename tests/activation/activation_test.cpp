@@ -202,6 +202,38 @@ TEST_F(demo_root, ReplacedFileComesBackWhenCairnLetsGo) {
   EXPECT_FALSE(act::detail::lexists(root / "etc/ssh/sshd_config.cairn-backup"));
 }
 
+// A distribution's enablement of a unit cairn replaces (Debian's multi-user.target.wants/nginx.service)
+// is kept outside the .wants directory, where systemd would read a backup as a unit, and comes back.
+TEST_F(demo_root, ReplacedWantsLinkIsKeptOutOfSystemdsSight) {
+  const fs::path wants = root / "etc/systemd/system/multi-user.target.wants";
+  act::detail::make_dirs(wants);
+  ASSERT_EQ(::symlink("/lib/systemd/system/nginx.service", (wants / "nginx.service").c_str()), 0);
+  auto spec = demo_spec(1);
+  spec.units.push_back({.name = "nginx.service", .text = "[Service]\nExecStart=/bin/true\n",
+                        .wanted_by = {"multi-user.target"}, .replace = true});
+  std::string ours = add_toplevel(root, spec, "cairn-system-demo-nginx");
+  std::string out;
+  ASSERT_EQ(run(ours, act::action::switch_, &out).exit_code, 0) << out;
+  EXPECT_EQ(link_of(wants / "nginx.service"), "/etc/static/systemd/system/multi-user.target.wants/nginx.service");
+  EXPECT_EQ(link_of(root / "etc/systemd/system/multi-user.target.wants.cairn-backup/nginx.service"),
+            "/lib/systemd/system/nginx.service");
+  EXPECT_FALSE(act::detail::lexists(wants / "nginx.service.cairn-backup"));
+  EXPECT_TRUE(contains(out, "moving /etc/systemd/system/multi-user.target.wants/nginx.service (not cairn's) to "
+                            "/etc/systemd/system/multi-user.target.wants.cairn-backup/nginx.service\n"))
+      << out;
+
+  run(gen1, act::action::switch_);  // cairn lets go of nginx.service
+  EXPECT_EQ(link_of(wants / "nginx.service"), "/lib/systemd/system/nginx.service");
+  EXPECT_FALSE(act::detail::lexists(root / "etc/systemd/system/multi-user.target.wants.cairn-backup"));
+
+  // A backup an earlier cairn made next to the link comes back too.
+  ASSERT_EQ(run(ours, act::action::switch_).exit_code, 0);
+  fs::rename(root / "etc/systemd/system/multi-user.target.wants.cairn-backup/nginx.service", wants / "nginx.service.cairn-backup");
+  run(gen1, act::action::switch_);
+  EXPECT_EQ(link_of(wants / "nginx.service"), "/lib/systemd/system/nginx.service");
+  EXPECT_FALSE(act::detail::lexists(wants / "nginx.service.cairn-backup"));
+}
+
 TEST_F(demo_root, TestActivatesWithoutTouchingTheProfile) {
   run(gen1, act::action::switch_);
   run(gen2, act::action::test);

@@ -137,6 +137,14 @@ TEST(Openssh, TheFileAsNixOSWritesIt) {
       << sshd_config<match_host>();
 }
 
+TEST(Openssh, TheServiceMakesMissingHostKeysAndChecksItsFile) {
+  cairn::testing::evaluation<default_host> e;
+  auto unit = e["systemd.units.\"sshd.service\".text"].as_string();
+  EXPECT_CONTAINS(unit, "ExecStartPre=/usr/bin/ssh-keygen -A\nExecStartPre=/usr/sbin/sshd -t -f /etc/ssh/sshd_config\n");
+  EXPECT_CONTAINS(unit, "ExecStart=/usr/sbin/sshd -D -f /etc/ssh/sshd_config\n");
+  EXPECT_CONTAINS(unit, "X-Restart-Triggers=");
+}
+
 TEST(Openssh, SshdAcceptsTheFiles) {
   if (auto why = why_sshd_cannot_run(); !why.empty()) GTEST_SKIP() << why;
   for (const auto& config : {sshd_config<default_host>(), sshd_config<hardened_host>(), sshd_config<match_host>()}) {

@@ -67,6 +67,8 @@ check "Debian's nginx runs before" active "$(show nginx.service ActiveState)"
 check "Debian's postgresql runs before" active "$(show postgresql.service ActiveState)"
 
 # ---- generation 1: the demo host -------------------------------------------------------------------
+# A host key gone missing (a new machine has none): sshd.service makes it before it starts.
+harness_exec rm -f /etc/ssh/ssh_host_ed25519_key /etc/ssh/ssh_host_ed25519_key.pub
 out=$(harness_exec "$program1" switch 2>&1)
 check "switch to generation 1 exits 0" 0 $?
 # Debian's ssh.service is masked; its postgresql.service (a oneshot for its clusters) is replaced.
@@ -80,6 +82,7 @@ check "gen1: heartbeat.service active" active "$(show heartbeat.service ActiveSt
 wait_for grep -q . /run/heartbeat
 check "gen1: heartbeat beats" 1 "$(harness_exec grep -c '^[0-9]*$' /run/heartbeat)"
 check "gen1: sshd listens on 2222" yes "$(listening 2222)"
+check "gen1: sshd made the missing host key" "600 root" "$(harness_exec stat -c '%a %U' /etc/ssh/ssh_host_ed25519_key)"
 check "gen1: nothing on 22" no "$(listening 22)"
 get() { harness_exec curl -sS --max-time 5 "http://127.0.0.1$1" 2>&1; }
 check "gen1: nginx.service active" active "$(show nginx.service ActiveState)"

@@ -81,6 +81,24 @@ inline std::string etc_kind(const etc_entry& e) { return e.copied() ? "copy" : e
 
 inline std::string static_link_of(const std::string& target) { return "/etc/static/" + target; }
 
+// Where an unmanaged /etc/<target> is kept while cairn manages it: <target>.cairn-backup, except
+// for a link in a unit's .wants/.requires/.upholds directory, which systemd would read as a
+// badly named unit: it goes to the sibling directory <dir>.cairn-backup/<name>.
+inline std::string backup_target(const std::string& target) {
+  const fs::path t(target);
+  const std::string dir = t.parent_path().filename().string();
+  for (std::string_view links : {".wants", ".requires", ".upholds"})
+    if (dir.ends_with(links)) return (t.parent_path().parent_path() / (dir + std::string(backup_suffix)) / t.filename()).string();
+  return target + std::string(backup_suffix);
+}
+
+// The backup of /etc/<target> on disk, if any (also one made next to it by an earlier version).
+inline std::optional<fs::path> existing_backup(const fs::path& root, const std::string& target) {
+  for (const auto& b : {root / "etc" / backup_target(target), root / "etc" / (target + std::string(backup_suffix))})
+    if (lexists(b)) return b;
+  return std::nullopt;
+}
+
 // Where /etc/<target> should point for a direct-symlink entry: the entry's own source.
 inline std::string direct_target(const fs::path& toplevel_real, const std::string& target) {
   auto src = read_link(toplevel_real / "etc" / target);
@@ -166,9 +184,8 @@ inline etc_plan plan_etc(const fs::path& root, const toplevel* next,
     if (pending_backup) {
       p.next.backups.insert(e.target);
       // An interrupted backup: the original is still in place and not yet moved aside.
-      fs::path b = real;
-      b += backup_suffix;
-      if (present && !lexists(b) && !etc_entry_in_place(root, *next, e, uid, gid)) p.backup.push_back(e.target);
+      if (present && !existing_backup(root, e.target) && !etc_entry_in_place(root, *next, e, uid, gid))
+        p.backup.push_back(e.target);
     }
     if (!present) {
       p.update.push_back(e.target);
@@ -186,10 +203,8 @@ inline etc_plan plan_etc(const fs::path& root, const toplevel* next,
           conflicts.push_back(fmt::format("/etc/{} (a {} cairn does not manage)", e.target, S_ISLNK(st.st_mode) ? "symlink" : "file"));
           continue;
         }
-        fs::path b = real;
-        b += backup_suffix;
-        if (lexists(b)) {
-          conflicts.push_back(fmt::format("/etc/{} (its backup {} already exists)", e.target, b.string()));
+        if (auto b = existing_backup(root, e.target)) {
+          conflicts.push_back(fmt::format("/etc/{} (its backup {} already exists)", e.target, b->string()));
           continue;
         }
         p.backup.push_back(e.target);
@@ -241,10 +256,10 @@ inline void apply_etc(const fs::path& root, const etc_plan& p) {
   std::set<std::string> restore(p.restore.begin(), p.restore.end());
   for (auto& t : p.remove) {
     fs::path real = etc / t;
-    fs::path b = real;
-    b += backup_suffix;
-    if (restore.contains(t) && lexists(b)) {
-      if (::rename(b.c_str(), real.c_str()) != 0) throw_sys("restore", b);
+    auto b = restore.contains(t) ? existing_backup(root, t) : std::nullopt;
+    if (b) {
+      if (::rename(b->c_str(), real.c_str()) != 0) throw_sys("restore", *b);
+      if (b->parent_path() != real.parent_path()) ::rmdir(b->parent_path().c_str());  // gone when empty
     } else {
       remove_file(real);
     }
@@ -259,9 +274,11 @@ inline void apply_etc(const fs::path& root, const etc_plan& p) {
 
   for (auto& t : p.backup) {
     fs::path real = etc / t;
-    fs::path b = real;
-    b += backup_suffix;
-    if (lexists(real) && !lexists(b) && ::rename(real.c_str(), b.c_str()) != 0) throw_sys("back up", real);
+    fs::path b = etc / backup_target(t);
+    if (lexists(real) && !existing_backup(root, t)) {
+      make_dirs(b.parent_path());
+      if (::rename(real.c_str(), b.c_str()) != 0) throw_sys("back up", real);
+    }
     crash_point("etc: backed up a file in the way");
   }
 

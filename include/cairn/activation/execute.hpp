@@ -155,7 +155,7 @@ inline activation_result run_steps(const plan& p, std::FILE* out) {
     apply_users(root, p.users);
     say(out, "setting up /etc...");
     for (auto& t : p.etc.remove) say(out, fmt::format("removing obsolete /etc/{}", t));
-    for (auto& t : p.etc.backup) say(out, fmt::format("moving /etc/{0} (not cairn's) to /etc/{0}{1}", t, backup_suffix));
+    for (auto& t : p.etc.backup) say(out, fmt::format("moving /etc/{} (not cairn's) to /etc/{}", t, detail::backup_target(t)));
     apply_etc(root, p.etc);
     if (p.next) {
       r.failed_scripts = run_activation_scripts(root, *p.next, p.scripts, action_name(p.act), out);

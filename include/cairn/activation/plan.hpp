@@ -244,8 +244,8 @@ inline std::string format_plan(const plan& p) {
   }
   line(fmt::format("  would set up /etc: {} entries, {} to write, {} obsolete to remove", p.etc.entries.size(), p.etc.update.size(), p.etc.remove.size()));
   for (auto& t : p.etc.remove) line(fmt::format("  would remove obsolete /etc/{}", t));
-  for (auto& t : p.etc.backup) line(fmt::format("  would move /etc/{0} (not cairn's) to /etc/{0}{1}", t, backup_suffix));
-  for (auto& t : p.etc.restore) line(fmt::format("  would restore /etc/{0} from /etc/{0}{1}", t, backup_suffix));
+  for (auto& t : p.etc.backup) line(fmt::format("  would move /etc/{} (not cairn's) to /etc/{}", t, detail::backup_target(t)));
+  for (auto& t : p.etc.restore) line(fmt::format("  would restore /etc/{} from /etc/{}", t, detail::backup_target(t)));
   if (p.secrets) line("  " + secrets::describe(*p.secrets));
   if (!p.scripts.empty()) line("  would run activation scripts: " + detail::join(p.scripts, ", "));
   if (p.next) line(fmt::format("  would point /run/current-system at {}", p.next->path));

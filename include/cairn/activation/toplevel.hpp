@@ -11,8 +11,10 @@
 //                            /etc/<target> -> /etc/static/<target>; "direct-symlink": /etc/<target>
 //                            -> the entry's own source; an octal mode ("0440"): copied, with that
 //                            owner and mode. replace: an unmanaged file in the way is moved to
-//                            <target>.cairn-backup (and restored when cairn stops managing it);
-//                            without it, such a file is an error that names it.
+//                            <target>.cairn-backup, a link in a unit's <dir>.wants/ to
+//                            <dir>.wants.cairn-backup/ (out of systemd's sight), and restored when
+//                            cairn stops managing it; without it, such a file is an error that
+//                            names it.
 //                            Systemd units are ordinary entries under etc/systemd/system/ (unit
 //                            files, <unit>.d/*.conf drop-ins, <target>.wants/<unit> links; a
 //                            masked unit is a link to /dev/null), as in NixOS.

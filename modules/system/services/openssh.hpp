@@ -119,10 +119,15 @@ struct module {
     on.set(systemd::service::description("sshd"), "SSH Daemon");
     on.set(systemd::service::wanted_by("sshd"), {"multi-user.target"});
     on.set(systemd::service::after("sshd"), {"network.target"});
+    // The file as merged (a host may override it), not rendered a second time.
     on.set(systemd::service::restart_triggers("sshd"), [](const cairn::config& c) {
-      return std::vector<std::string>{render_sshd_config(c)};
+      return std::vector<std::string>{c[environment::etc_entry::text("ssh/sshd_config")].value_or("")};
     });
     on.set(systemd::service::stop_if_changed("sshd"), false);
+    // A new machine has no host keys: the missing ones are made (rsa, ecdsa, ed25519, at sshd's
+    // default paths), then the configuration is checked before the daemon starts, as Debian does.
+    on.set(systemd::service::service_config("sshd", "ExecStartPre"),
+           std::vector<std::string>{"/usr/bin/ssh-keygen -A", "/usr/sbin/sshd -t -f /etc/ssh/sshd_config"});
     on.set(systemd::service::service_config("sshd", "ExecStart"), "/usr/sbin/sshd -D -f /etc/ssh/sshd_config");
     on.set(systemd::service::service_config("sshd", "ExecReload"), "/bin/kill -HUP $MAINPID");
     on.set(systemd::service::service_config("sshd", "KillMode"), "process");
