@@ -5,14 +5,16 @@
 //   d.set(services::journald::rate_limit_burst, 1000);
 //   d.set(services::journald::extra_config, "SystemMaxUse=500M");
 //
-// The file replaces the base system's. systemd-journald reads it when it starts: a switch does
-// not restart it (NixOS adds a restart trigger to the unit, which here is the base system's).
+// The file replaces the base system's. systemd-journald reads it when it starts: as NixOS does, a
+// switch that changes it restarts the daemon, here through a drop-in for the base system's unit
+// (systemd-journald.service.d/cairn.conf) that carries the file's digest as its restart trigger.
 #pragma once
 
 #include <cairn/fwd.hpp>
 #include <cairn/strings.hpp>
 
 #include "environment.hpp"
+#include "systemd.hpp"
 
 namespace cairn::modules::services::journald {
 
@@ -79,6 +81,10 @@ struct module {
   static constexpr void config(definitions& d) {
     d.set(environment::etc_entry::text("systemd/journald.conf"), render_journald_conf);
     d.set(environment::etc_entry::replace_existing("systemd/journald.conf"), true);  // Debian ships one
+    d.set(environment::etc_entry::text("systemd/system/systemd-journald.service.d/cairn.conf"), [](const cairn::config& c) {
+      const auto file = c[environment::etc_entry::text("systemd/journald.conf")].value_or("");
+      return "[Unit]\nX-Restart-Triggers=" + systemd::detail::trigger_digest({file}) + "\n\n[Service]\nX-StopIfChanged=false\n";
+    });
   }
 };
 

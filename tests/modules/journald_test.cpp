@@ -113,6 +113,17 @@ TEST(Journald, TheFileAsNixOSWritesIt) {
   EXPECT_EQ(e.json("environment.etc.\"systemd/journald.conf\".replaceExisting"), "true");
 }
 
+// A changed journald.conf restarts the daemon at a switch: the drop-in's trigger follows the file.
+TEST(Journald, TheDaemonRestartsWhenTheFileChanges) {
+  auto drop_in = [](auto e) { return e["environment.etc.\"systemd/system/systemd-journald.service.d/cairn.conf\".text"].as_string(); };
+  auto plain = drop_in(cairn::testing::evaluation<default_host>{});
+  auto small = drop_in(cairn::testing::evaluation<small_disk_host>{});
+  EXPECT_TRUE(plain.starts_with("[Unit]\nX-Restart-Triggers=")) << plain;
+  EXPECT_TRUE(plain.ends_with("\n\n[Service]\nX-StopIfChanged=false\n")) << plain;
+  EXPECT_NE(plain, small);
+  EXPECT_EQ(plain, drop_in(cairn::testing::evaluation<default_host>{}));
+}
+
 TEST(Journald, SystemdJournaldAcceptsTheFiles) {
   if (!journald_can_run()) GTEST_SKIP() << "cannot run systemd-journald in a mount namespace here";
   // It ran until stopped (timeout's 124), and said nothing about the file.

@@ -3,7 +3,7 @@
 // appears (start; stopped again by a rollback), hello goes from 1.0 to 1.1 and uptime-days (a C
 // program the store compiles) is added, bob gets an account (its password hash a secret), /etc
 // gains a file, nginx a location (restart), postgresql a database (postgresql-setup restarts,
-// the server does not).
+// the server does not), journald a setting (Debian's systemd-journald restarts).
 #include <cairn/host.hpp>
 
 #include <hosts/demo/demo.hpp>
@@ -38,6 +38,7 @@ struct demo_next {
     d.set(environment::etc_entry::text("demo-next"), "generation two\n");
     d.set(services::nginx::location::return_("demo", "= /generation"), "200 two");
     d.set(services::postgresql::ensure_databases, {"generation_two"});
+    d.set(services::journald::extra_config, mk_force("SystemMaxUse=100M"));
   }
 };
 
