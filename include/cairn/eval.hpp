@@ -148,7 +148,7 @@ class evaluator final : private detail::registrar, private detail::reader {
 
   constexpr const type_descriptor& type_of(const detail::declaration& d) const;
 
-  constexpr void declare(const option_base& o, const module_info* m);
+  constexpr void declare(const option_base& o);
 
   constexpr const type_descriptor* merge_types(detail::declaration& d, const type_descriptor& a,
                                                const type_descriptor& b);
@@ -177,6 +177,7 @@ class evaluator final : private detail::registrar, private detail::reader {
                             std::string_view file, std::int32_t priority, bool inside_instance);
 
   constexpr detail::def_entry& new_entry();
+  constexpr void add_definition(node& n, const def_ref& r);
 
   constexpr std::uint32_t add_callable(detail::callable* owned) override;
 

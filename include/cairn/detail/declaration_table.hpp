@@ -21,7 +21,6 @@ struct declaration {
   std::vector<std::string> loc;
   const type_descriptor* type = nullptr;
   std::vector<const option_base*> declared_by;  // in the order NixOS folds them
-  std::vector<const module_info*> modules;
   const option_base* with_default = nullptr;
   std::string description;
   std::string_view example;

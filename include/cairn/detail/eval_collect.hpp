@@ -79,6 +79,13 @@ constexpr evaluator::def_node evaluator::with_conditions(def_node&& n, const std
   return std::move(n);
 }
 
+// Room for a few definitions at the first: most options have one to three, and growing one by
+// one reallocated twice for three.
+constexpr void evaluator::add_definition(node& n, const def_ref& r) {
+  if (n.defs.capacity() == 0) n.defs.reserve(4);
+  n.defs.push_back(r);
+}
+
 constexpr void evaluator::define(const option_base& o, const std::vector<std::string>& names, std::uint8_t bound,
                                  def_node&& leaf, const detail::location& where,
                                  const std::vector<std::uint32_t>& conditions, instance_scope* scope) {
@@ -90,7 +97,7 @@ constexpr void evaluator::define(const option_base& o, const std::vector<std::st
       entry.where = where;
       if (names.empty() && conditions.empty()) entry.node = std::move(leaf);
       else entry.node = with_conditions(wrap_below(std::move(leaf), names, 0), conditions);
-      nodes_[declarations_[*i]->top_node].defs.push_back(def_ref{&entry, &entry.node, nullptr});
+      add_definition(nodes_[declarations_[*i]->top_node], def_ref{&entry, &entry.node, nullptr});
       return;
     }
   }
@@ -126,7 +133,7 @@ constexpr void evaluator::define_concrete(const std::vector<std::string>& path, 
   }
   entry.node = with_conditions(wrap_below(std::move(leaf), path, i), conditions);
   auto& n = nodes_[declarations_[tries_[t].declaration]->top_node];
-  n.defs.push_back(def_ref{&entry, &entry.node, nullptr});
+  add_definition(n, def_ref{&entry, &entry.node, nullptr});
 }
 
 constexpr void evaluator::each(const option_base& o, detail::instance_configurer* owned, const detail::location& where,

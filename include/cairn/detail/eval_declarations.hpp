@@ -24,7 +24,7 @@ constexpr void evaluator::set_up(const module_info& root) {
   tries_.reserve(segments + 1);  // at most one node per segment, and the root
   nodes_.reserve(options);
   for (const auto* m : fold_order_)
-    for (const auto* o : m->options) declare(*o, m);
+    for (const auto* o : m->options) declare(*o);
   if (failed()) return;
   check_nesting();
   if (failed()) return;
@@ -69,7 +69,7 @@ constexpr bool evaluator::is_placeholder(std::string_view segment) {
 
 constexpr const type_descriptor& evaluator::type_of(const detail::declaration& d) const { return *d.type; }
 
-constexpr void evaluator::declare(const option_base& o, const module_info* m) {
+constexpr void evaluator::declare(const option_base& o) {
   auto existing = declaration_index_.find(o.path);
   if (existing == nullptr) {
     auto d = detail::box<detail::declaration>::make();
@@ -77,7 +77,6 @@ constexpr void evaluator::declare(const option_base& o, const module_info* m) {
     d->loc = split_path(o.path);
     d->type = o.type;
     d->declared_by.push_back(&o);
-    d->modules.push_back(m);
     if (o.has_default) d->with_default = &o;
     d->description = o.full_description();
     d->example = o.example;
@@ -92,10 +91,7 @@ constexpr void evaluator::declare(const option_base& o, const module_info* m) {
   }
   auto& d = *declarations_[*existing];
   for (const auto* earlier : d.declared_by)
-    if (earlier == &o) {  // the same C++ object declared by two modules: one declaration
-      d.modules.push_back(m);
-      return;
-    }
+    if (earlier == &o) return;  // the same C++ object declared by two modules: one declaration
   // NixOS's mergeOptionDecls: a field given by both declarations is an error.
   bool clash = (o.has_default && d.with_default != nullptr) ||
                (!o.full_description().empty() && !d.description.empty()) ||
@@ -111,7 +107,6 @@ constexpr void evaluator::declare(const option_base& o, const module_info* m) {
                                                      where_of(*d.declared_by.front()), describe(*d.type)));
   d.type = merged;
   d.declared_by.push_back(&o);
-  d.modules.push_back(m);
   if (o.has_default) d.with_default = &o;
   if (d.description.empty()) d.description = o.full_description();
   if (d.example.empty()) d.example = o.example;
@@ -278,12 +273,10 @@ constexpr std::uint32_t evaluator::first_declaration_below(std::uint32_t t) cons
 constexpr void evaluator::init_default(node& n, const detail::declaration& d) {
   if (d.with_default == nullptr) return;
   n.has_default = true;
-  // def_node::wrap(override_, option_default, def_node::of(default)), built in place.
-  auto& wrapped = n.default_entry.node;
-  wrapped.type = def_node::kind::override_;
-  wrapped.number = priority::option_default;
-  wrapped.children.emplace_back();
-  wrapped.children.back().plain = d.with_default->make_default(*d.with_default);
+  // A plain value, not wrapped in mk_option_default: the entry says its priority (one heap node
+  // less per option).
+  n.default_entry.node.plain = d.with_default->make_default(*d.with_default);
+  n.default_entry.option_default = true;
   n.default_entry.where = {d.with_default->declared_at.file_name(),
                             static_cast<std::uint32_t>(d.with_default->declared_at.line()), nullptr};
   n.default_entry.scope = n.scope;

@@ -244,7 +244,7 @@ constexpr std::vector<evaluator::def_ref> evaluator::all_defs(node& n) {
 }
 
 constexpr evaluator::def_ref evaluator::default_ref(const node& n) {
-  return {&n.default_entry, &n.default_entry.node, nullptr};
+  return {&n.default_entry, nullptr, &n.default_entry.node.plain};
 }
 
 constexpr value evaluator::compute(node& n) {

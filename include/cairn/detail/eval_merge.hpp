@@ -184,6 +184,12 @@ constexpr value evaluator::merge_attrs(const detail::loc_ref& loc, const type_de
   const type_descriptor& elem = anything ? type : *type.elem;
   for_each_name(items, [&](std::string_view name, const std::vector<def_ref>& group) {
     detail::loc_ref element_loc{nullptr, &loc, name};
+    // One plain definition has nothing to discharge, no rival priority and no order: process()
+    // would return it as it is (and allocate a vector for it).
+    if (group.size() == 1 && group.front().plain != nullptr) {
+      out.set(name, merge_values(element_loc, elem, group, owner));
+      return !failed();
+    }
     auto processed = process(group);
     if (failed()) return false;
     if (!processed.empty()) out.set(name, merge_values(element_loc, elem, processed, owner));

@@ -21,6 +21,7 @@ struct def_entry {
   def_node node;
   location where;
   const instance_scope* scope = nullptr;  // definitions of a submodule instance read it as `config`
+  bool option_default = false;            // an option's declared default (priority 1500)
 };
 
 // A definition seen at some level of a merge: the registered entry, and the part of it that

@@ -36,7 +36,12 @@ constexpr void evaluator::discharge(const def_ref& r, std::vector<def_ref>& out)
 }
 
 constexpr std::int32_t evaluator::priority_of(const def_ref& r) {
-  return r.node != nullptr && r.node->type == def_node::kind::override_ ? r.node->number : priority::plain;
+  if (r.node != nullptr && r.node->type == def_node::kind::override_) return r.node->number;
+  // A declared default is mkOptionDefault of its value at the option's own level only: the
+  // attributes and list entries inside it are plain definitions below.
+  if (r.entry != nullptr && r.entry->option_default && (r.node == &r.entry->node || r.plain == &r.entry->node.plain))
+    return priority::option_default;
+  return priority::plain;
 }
 
 constexpr std::int32_t evaluator::order_of(const def_ref& r) {
