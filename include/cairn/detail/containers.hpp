@@ -26,10 +26,11 @@ class string_index {
   constexpr const std::uint32_t* find(std::string_view key) const {
     if (slots_.empty()) return nullptr;
     auto mask = slots_.size() - 1;
-    for (auto i = fnv1a(key) & mask;; i = (i + 1) & mask) {
+    auto h = fnv1a(key);
+    for (auto i = h & mask;; i = (i + 1) & mask) {
       const auto& s = slots_[i];
       if (!s.used) return nullptr;
-      if (s.key == key) return &s.value;
+      if (s.hash == h && s.key == key) return &s.value;
     }
   }
 
@@ -37,16 +38,18 @@ class string_index {
   constexpr std::uint32_t insert(std::string_view key, std::uint32_t value) {
     if ((count_ + 1) * 2 > slots_.size()) grow();
     auto mask = slots_.size() - 1;
-    for (auto i = fnv1a(key) & mask;; i = (i + 1) & mask) {
+    auto h = fnv1a(key);
+    for (auto i = h & mask;; i = (i + 1) & mask) {
       auto& s = slots_[i];
       if (!s.used) {
         s.used = true;
+        s.hash = h;
         s.key = std::string(key);
         s.value = value;
         ++count_;
         return value;
       }
-      if (s.key == key) return s.value;
+      if (s.hash == h && s.key == key) return s.value;
     }
   }
 
@@ -62,6 +65,7 @@ class string_index {
  private:
   struct slot {
     std::string key;
+    std::uint64_t hash = 0;  // fnv1a(key)
     std::uint32_t value = 0;
     bool used = false;
   };
@@ -74,9 +78,10 @@ class string_index {
     auto mask = slots_.size() - 1;
     for (auto& s : old) {
       if (!s.used) continue;
-      auto i = fnv1a(s.key) & mask;
+      auto i = s.hash & mask;
       while (slots_[i].used) i = (i + 1) & mask;
       slots_[i].used = true;
+      slots_[i].hash = s.hash;
       if (std::is_constant_evaluated()) slots_[i].key = s.key;  // g++ 12: no string moves there
       else slots_[i].key = std::move(s.key);
       slots_[i].value = s.value;

@@ -1,0 +1,74 @@
+// cairn/detail/declaration_table.hpp: what the evaluator knows of declared options: one merged
+// declaration per option path, and the trie of paths that definitions and reads walk.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "../module.hpp"
+#include "../option.hpp"
+#include "../type_descriptor.hpp"
+#include "box.hpp"
+#include "containers.hpp"
+
+namespace cairn::detail {
+
+// The merged declaration of one option path (a pattern for submodule fields).
+struct declaration {
+  std::string path;
+  std::vector<std::string> loc;
+  const type_descriptor* type = nullptr;
+  std::vector<const option_base*> declared_by;  // in the order NixOS folds them
+  const option_base* with_default = nullptr;
+  std::string description;
+  std::string_view example;
+  std::string_view default_text;
+  bool read_only = false;
+  bool internal = false;
+  std::uint32_t trie = 0;
+  std::int32_t top_node = -1;  // options outside submodules have one node
+  // Fields of a submodule option outside submodules (users.users.<name>.uid): that option's
+  // declaration and the field's path inside an instance ("uid"), to read fields directly.
+  std::int32_t container = -1;
+  std::string field_key;
+  // Enum unions create types of their own.
+  box<type_descriptor> merged_type;
+  std::vector<std::string_view> merged_values;
+};
+
+struct trie_node {
+  std::vector<std::string> names;  // literal children, in declaration order
+  std::vector<std::uint32_t> children;
+  std::uint32_t placeholder = 0;  // the `<name>` child, 0 when none (the root is nobody's child)
+  std::string placeholder_label;
+  std::int32_t declaration = -1;
+  // Positions in `names` by name, once there are many: a host of hundreds of modules has
+  // hundreds of top-level names, looked up for every declaration.
+  string_index by_name;
+
+  static constexpr std::size_t indexed_from = 8;
+
+  constexpr std::uint32_t child(std::string_view name) const {
+    if (names.size() > indexed_from) {
+      const std::uint32_t* i = by_name.find(name);
+      return i != nullptr ? children[*i] : 0;
+    }
+    for (std::size_t i = 0; i < names.size(); ++i)
+      if (names[i] == name) return children[i];
+    return 0;
+  }
+
+  constexpr void add_child(std::string_view name, std::uint32_t node) {
+    names.emplace_back(name);
+    children.push_back(node);
+    if (names.size() == indexed_from + 1) {
+      for (std::size_t i = 0; i < names.size(); ++i) by_name.insert(names[i], static_cast<std::uint32_t>(i));
+    } else if (names.size() > indexed_from + 1) {
+      by_name.insert(name, static_cast<std::uint32_t>(names.size() - 1));
+    }
+  }
+};
+
+}  // namespace cairn::detail
