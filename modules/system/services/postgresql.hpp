@@ -134,10 +134,11 @@ constexpr std::string render_setting(const value& v) {
   return "'" + cairn::replace_all(cairn::replace_all(v.as_string(), "\\", "\\\\"), "'", "''") + "'";
 }
 
-constexpr std::int64_t port(const cairn::config& c) {
-  const auto& v = c.raw(settings).as_attrs();
-  const auto* p = v.find("port");
-  return p && p->is_int() ? p->as_int() : 5432;
+// settings.port as psql takes it (a number, or a string as postgresql.conf allows).
+constexpr std::string port(const cairn::config& c) {
+  const auto* p = c.raw(settings).as_attrs().find("port");
+  if (p && p->is_string()) return cairn::escape_shell_arg(p->as_string());
+  return cairn::to_string(p && p->is_int() ? p->as_int() : 5432);
 }
 
 // A psql call of the setup script with one SQL command; output unaligned, tuples only.
@@ -189,7 +190,7 @@ constexpr std::string render_pre_start(const cairn::config& c) {
 constexpr std::string render_setup(const cairn::config& c) {
   const auto dir = cairn::escape_shell_arg(c[data_dir]);
   std::string out = "#!/bin/sh\nset -e\n";
-  out += "psql() { " + std::string(bin_dir) + "/psql --port=" + cairn::to_string(detail::port(c)) +
+  out += "psql() { " + std::string(bin_dir) + "/psql --port=" + detail::port(c) +
          " -X -v ON_ERROR_STOP=1 -d postgres \"$@\"; }\n";
   out += "tries=0\n"
          "while ! psql -c '' 2>/dev/null; do\n"
