@@ -6,8 +6,8 @@
 //   d.set(services::journald::extra_config, "SystemMaxUse=500M");
 //
 // The file replaces the base system's. systemd-journald reads it when it starts: as NixOS does, a
-// switch that changes it restarts the daemon, here through a drop-in for the base system's unit
-// (systemd-journald.service.d/cairn.conf) that carries the file's digest as its restart trigger.
+// switch that changes it restarts the daemon: systemd.services.systemd-journald, written as a
+// drop-in for the base system's unit (overrideStrategy = "asDropin"), has it as a restart trigger.
 #pragma once
 
 #include <cairn/fwd.hpp>
@@ -74,17 +74,19 @@ constexpr std::string render_journald_conf(const cairn::config& c) {
 }
 
 struct module {
-  using imports = cairn::imports<environment::module>;
+  using imports = cairn::imports<environment::module, systemd::module>;
   static constexpr auto options =
       declare(storage, rate_limit_interval, rate_limit_burst, console, forward_to_syslog, extra_config);
 
   static constexpr void config(definitions& d) {
     d.set(environment::etc_entry::text("systemd/journald.conf"), render_journald_conf);
     d.set(environment::etc_entry::replace_existing("systemd/journald.conf"), true);  // Debian ships one
-    d.set(environment::etc_entry::text("systemd/system/systemd-journald.service.d/cairn.conf"), [](const cairn::config& c) {
-      const auto file = c[environment::etc_entry::text("systemd/journald.conf")].value_or("");
-      return "[Unit]\nX-Restart-Triggers=" + systemd::detail::trigger_digest({file}) + "\n\n[Service]\nX-StopIfChanged=false\n";
+    // The base system's unit, restarted in place when the file changes.
+    d.set(systemd::service::override_strategy("systemd-journald"), "asDropin");
+    d.set(systemd::service::restart_triggers("systemd-journald"), [](const cairn::config& c) {
+      return std::vector<std::string>{c[environment::etc_entry::text("systemd/journald.conf")].value_or("")};
     });
+    d.set(systemd::service::stop_if_changed("systemd-journald"), false);
   }
 };
 

@@ -76,6 +76,14 @@ inline constexpr option<"systemd.services.<name>.stopIfChanged", types::bool_> s
     .description = "If true, a changed service is stopped before activation and started after it; "
                    "if false, it is restarted once after activation.",
 }};
+inline constexpr option<"systemd.services.<name>.overrideStrategy", types::enum_<"asDropinIfExists", "asDropin">>
+    override_strategy{{
+        .default_value = "asDropinIfExists",
+        .description = "How the unit is written: \"asDropin\" as a drop-in, <name>.service.d/overrides.conf, "
+                       "that adds to a unit the base system ships (Debian's systemd-journald.service); "
+                       "\"asDropinIfExists\" as a unit file of cairn's own (cairn does not see the base "
+                       "system's units when it evaluates: use asDropin for one of them).",
+    }};
 inline constexpr option<"systemd.services.<name>.reloadIfChanged", types::bool_> reload_if_changed{{
     .default_value = false,
     .description = "Whether the service should be reloaded rather than restarted when its definition "
@@ -108,6 +116,13 @@ inline constexpr option<"systemd.units.<name>.replaceExisting", types::bool_> re
 inline constexpr option<"systemd.units.<name>.wantedBy", types::list_of<types::str>> wanted_by{{
     .description = "Units that want (i.e. depend on) this unit: links in <target>.wants/.",
 }};
+inline constexpr option<"systemd.units.<name>.overrideStrategy", types::enum_<"asDropinIfExists", "asDropin">>
+    override_strategy{{
+        .default_value = "asDropinIfExists",
+        .description = "\"asDropin\": the text is a drop-in, <name>.d/overrides.conf, for a unit the base "
+                       "system ships, which keeps its own file and enablement (wantedBy must then be empty); "
+                       "\"asDropinIfExists\": the text is the unit file.",
+    }};
 }  // namespace unit
 
 namespace detail {
@@ -175,8 +190,9 @@ struct module {
       declare(services, service::enable, service::description, service::wanted_by, service::wants, service::requires_,
               service::after, service::before, service::environment,
               service::unit_config, service::service_config, service::restart_triggers, service::reload_triggers,
-              service::restart_if_changed, service::stop_if_changed, service::reload_if_changed, units, unit::text,
-              unit::enable, unit::replace_existing, unit::wanted_by);
+              service::restart_if_changed, service::stop_if_changed, service::reload_if_changed,
+              service::override_strategy, units, unit::text, unit::enable, unit::replace_existing, unit::wanted_by,
+              unit::override_strategy);
 
   static constexpr void config(definitions& d) {
     d.set(units, [](const cairn::config& c) {
@@ -186,6 +202,7 @@ struct module {
         attrs u;
         u.set("text", value(detail::render_service(c, name)));
         u.set("wantedBy", c.raw(service::wanted_by(name)));
+        u.set("overrideStrategy", c.raw(service::override_strategy(name)));
         out.emplace_back(name + ".service", std::move(u));
       }
       return out;
@@ -197,6 +214,11 @@ struct module {
         a.set("assertion", !c[unit::enable(name)] || !c[unit::text(name)].empty());
         a.set("message", value("systemd.units.\"" + name + "\" is enabled but has no text; set its text or disable it"));
         checks.push_back(value(std::move(a)));
+        attrs drop_in;
+        drop_in.set("assertion", c[unit::override_strategy(name)] != "asDropin" || c[unit::wanted_by(name)].empty());
+        drop_in.set("message", value("systemd.units.\"" + name + "\" is a drop-in (overrideStrategy = \"asDropin\"): "
+                                     "the base system's unit keeps its own enablement, so wantedBy must be empty"));
+        checks.push_back(value(std::move(drop_in)));
       }
       return value(std::move(checks));
     });

@@ -49,6 +49,15 @@ struct broken_host {
   }
 };
 
+// A drop-in adds to the base system's unit, which keeps its own enablement.
+struct enabled_drop_in {
+  static constexpr cairn::meta meta{.hostname = "x"};
+  using imports = cairn::imports<journald::module>;
+  static constexpr void config(cairn::definitions& d) {
+    d.set(cairn::modules::systemd::service::wanted_by("systemd-journald"), {"multi-user.target"});
+  }
+};
+
 struct wrong_storage {
   static constexpr cairn::meta meta{.hostname = "x"};
   using imports = cairn::imports<journald::module>;
@@ -113,9 +122,14 @@ TEST(Journald, TheFileAsNixOSWritesIt) {
   EXPECT_EQ(e.json("environment.etc.\"systemd/journald.conf\".replaceExisting"), "true");
 }
 
-// A changed journald.conf restarts the daemon at a switch: the drop-in's trigger follows the file.
+// A changed journald.conf restarts the daemon at a switch: a drop-in for the base system's unit
+// whose restart trigger follows the file.
 TEST(Journald, TheDaemonRestartsWhenTheFileChanges) {
-  auto drop_in = [](auto e) { return e["environment.etc.\"systemd/system/systemd-journald.service.d/cairn.conf\".text"].as_string(); };
+  auto drop_in = [](auto e) {
+    EXPECT_EQ(e.json("systemd.units.\"systemd-journald.service\".overrideStrategy"), "\"asDropin\"");
+    EXPECT_EQ(e.json("systemd.units.\"systemd-journald.service\".wantedBy"), "[]");
+    return e["systemd.units.\"systemd-journald.service\".text"].as_string();
+  };
   auto plain = drop_in(cairn::testing::evaluation<default_host>{});
   auto small = drop_in(cairn::testing::evaluation<small_disk_host>{});
   EXPECT_TRUE(plain.starts_with("[Unit]\nX-Restart-Triggers=")) << plain;
@@ -142,4 +156,12 @@ TEST(Journald, WrongValuesNameTheOption) {
                   "\"volatile\", \"auto\", \"none\"'");
   EXPECT_CONTAINS(cairn::testing::message_of<wrong_burst>("services.journald.rateLimitBurst"),
                   "A definition for option `services.journald.rateLimitBurst' is not of type `signed integer'");
+}
+
+TEST(Journald, ADropInCannotBeEnabled) {
+  cairn::evaluator e(cairn::module_info_of<enabled_drop_in>(), cairn::detail::meta_of<enabled_drop_in>());
+  e.force_all();
+  EXPECT_EQ(cairn::detail::join(cairn::failed_assertions(e), "\n"),
+            "systemd.units.\"systemd-journald.service\" is a drop-in (overrideStrategy = \"asDropin\"): the base "
+            "system's unit keeps its own enablement, so wantedBy must be empty");
 }

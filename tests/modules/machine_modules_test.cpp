@@ -48,6 +48,6 @@ TEST(MachineModules, TheirFilesAndUnitsSideBySide) {
   for (const auto& [name, v] : e["systemd.units"].as_attrs()) units.push_back(name);
   EXPECT_EQ(cairn::detail::join(etc, " "),
             "crontab fstab locale.conf localtime resolv.conf systemd/journald.conf systemd/network/40-eth0.network "
-            "systemd/system/systemd-journald.service.d/cairn.conf timezone vconsole.conf");
-  EXPECT_EQ(cairn::detail::join(units, " "), "backup.service backup.timer cron.service");
+            "timezone vconsole.conf");
+  EXPECT_EQ(cairn::detail::join(units, " "), "backup.service backup.timer cron.service systemd-journald.service");
 }

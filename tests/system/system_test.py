@@ -101,6 +101,10 @@ class System(Root):
             self.assertTrue(os.path.lexists(os.path.join(top, f)), f)
         self.assertTrue(os.access(os.path.join(top, "bin/switch-to-configuration"), os.X_OK))
         self.assertIn("Port 2222\n", self.read(toplevel + "/etc/ssh/sshd_config"))
+        # journald's settings restart Debian's own unit: a drop-in for it, not a unit file of cairn's.
+        self.assertIn("X-Restart-Triggers=",
+                      self.read(toplevel + "/etc/systemd/system/systemd-journald.service.d/overrides.conf"))
+        self.assertFalse(os.path.lexists(os.path.join(top, "etc/systemd/system/systemd-journald.service")))
         # The package is a separate store path that the toplevel refers to.
         self.assertRegex(os.readlink(os.path.join(top, "sw/bin/hello")),
                          r"^/cairn/store/[0-9a-z]{32}-hello-1\.0/bin/hello$")

@@ -139,7 +139,10 @@ inline activation::toplevel_spec toplevel_spec_of(evaluator& e, const meta& host
 
   if (const value* units = detail::read_if_declared(e, "systemd.units"))
     for (const auto& [name, unit] : units->as_attrs())
-      spec.units.push_back({.name = name,
+      if (detail::string_member(unit, "overrideStrategy") == "asDropin")
+        spec.drop_ins.push_back({.unit = name, .name = "overrides.conf", .text = detail::string_member(unit, "text")});
+      else
+        spec.units.push_back({.name = name,
                             .text = detail::string_member(unit, "text"),
                             .wanted_by = detail::strings_member(unit, "wantedBy"),
                             .masked = !detail::bool_member(unit, "enable", true),
