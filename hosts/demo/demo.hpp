@@ -71,7 +71,7 @@ struct demo {
     d.set(systemd::service::service_config("demo-dump", "User"), "postgres");
     d.set(systemd::service::service_config("demo-dump", "StateDirectory"), "demo-dump");
     d.set(systemd::service::service_config("demo-dump", "ExecStart"),
-          "/bin/sh -c '/usr/lib/postgresql/15/bin/pg_dump demo > /var/lib/demo-dump/demo.sql'");
+          "/bin/sh -c '" + std::string(services::postgresql::bin_dir) + "/pg_dump demo > /var/lib/demo-dump/demo.sql'");
     d.set(i18n::default_locale, "C.UTF-8");
     d.set(services::journald::extra_config, "SystemMaxUse=200M");
     d.set(security::sudo::wheel_needs_password, false);

@@ -110,8 +110,9 @@ inline constexpr option<"systemd.units.<name>.replaceExisting", types::bool_> re
     .description = "Whether a unit file cairn did not create at this name in /etc/systemd/system (a "
                    "distribution's alias, such as Debian's sshd.service), and the links of its wantedBy "
                    "targets (the distribution enabling its own unit of that name, such as Debian's "
-                   "multi-user.target.wants/nginx.service), are set aside as <file>.cairn-backup, and "
-                   "restored when cairn no longer defines the unit.",
+                   "multi-user.target.wants/nginx.service), are set aside (<file>.cairn-backup; a link "
+                   "to <target>.wants.cairn-backup/, where systemd does not read it), and restored when "
+                   "cairn no longer defines the unit.",
 }};
 inline constexpr option<"systemd.units.<name>.wantedBy", types::list_of<types::str>> wanted_by{{
     .description = "Units that want (i.e. depend on) this unit: links in <target>.wants/.",

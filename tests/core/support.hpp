@@ -46,6 +46,14 @@ std::string message_of(std::string_view path = {}) {
   return {};
 }
 
+// The messages of the assertions that fail once everything is evaluated, one per line.
+template <class Host>
+std::string failed_assertions_of() {
+  cairn::evaluator e(cairn::module_info_of<Host>(), cairn::detail::meta_of<Host>());
+  e.force_all();
+  return cairn::detail::join(cairn::failed_assertions(e), "\n");
+}
+
 // The first error of an evaluation in constant evaluation style (recorded, not thrown):
 // usable in static_assert.
 template <class Host>

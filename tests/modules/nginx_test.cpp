@@ -313,20 +313,15 @@ TEST(Nginx, DisabledItRendersNothing) {
   EXPECT_EQ(e["systemd.units"].as_attrs().find("nginx.service"), nullptr);
 }
 
-template <class Host>
-std::string failures() {
-  cairn::evaluator e(cairn::module_info_of<Host>(), cairn::detail::meta_of<Host>());
-  e.force_all();
-  return cairn::detail::join(cairn::failed_assertions(e), "\n");
-}
+using cairn::testing::failed_assertions_of;
 
 TEST(Nginx, MistakesAreNamed) {
-  EXPECT_EQ(failures<both_modes>(), "Options services.nginx.virtualHosts.x.addSSL, onlySSL, forceSSL and rejectSSL "
+  EXPECT_EQ(failed_assertions_of<both_modes>(), "Options services.nginx.virtualHosts.x.addSSL, onlySSL, forceSSL and rejectSSL "
                                     "are mutually exclusive.");
-  EXPECT_EQ(failures<root_and_alias>(), "Only one of nginx root or alias can be specified on a location "
+  EXPECT_EQ(failed_assertions_of<root_and_alias>(), "Only one of nginx root or alias can be specified on a location "
                                         "(services.nginx.virtualHosts.x.locations.\"/\").");
-  EXPECT_EQ(failures<site_host>(), "");
-  EXPECT_EQ(failures<no_certificate>(), "services.nginx.virtualHosts.x uses SSL: set its sslCertificate and "
+  EXPECT_EQ(failed_assertions_of<site_host>(), "");
+  EXPECT_EQ(failed_assertions_of<no_certificate>(), "services.nginx.virtualHosts.x uses SSL: set its sslCertificate and "
                                          "sslCertificateKey.");
   EXPECT_CONTAINS(cairn::testing::message_of<wrong_code>("services.nginx.virtualHosts.x.redirectCode"),
                   "A definition for option `services.nginx.virtualHosts.x.redirectCode' is not of type");

@@ -91,12 +91,7 @@ std::string etc(const std::string& name) {
   return e["environment.etc.\"postgresql/" + name + "\".text"].as_string();
 }
 
-template <class Host>
-std::string failures() {
-  cairn::evaluator e(cairn::module_info_of<Host>(), cairn::detail::meta_of<Host>());
-  e.force_all();
-  return cairn::detail::join(cairn::failed_assertions(e), "\n");
-}
+using cairn::testing::failed_assertions_of;
 
 const std::string root = cairn::testing::unpacked_root();
 const std::string bin = "usr/lib/postgresql/15/bin/";
@@ -288,10 +283,10 @@ TEST(Postgresql, TheSetupScriptEnsuresDatabasesAndRolesOnce) {
 }
 
 TEST(Postgresql, MistakesAreNamed) {
-  EXPECT_EQ(failures<owner_without_database>(),
+  EXPECT_EQ(failed_assertions_of<owner_without_database>(),
             "For each database user defined with `ensureDBOwnership = true;`, a database with the same name must be "
             "defined in `services.postgresql.ensureDatabases`. Offender: app");
-  EXPECT_EQ(failures<db_host>(), "");
+  EXPECT_EQ(failed_assertions_of<db_host>(), "");
 }
 
 TEST(Postgresql, DisabledItRendersNothing) {

@@ -33,11 +33,13 @@
 namespace cairn::modules::services::postgresql {
 
 inline constexpr std::string_view bin_dir = "/usr/lib/postgresql/15/bin";
+// NixOS's default, /var/lib/postgresql/<version>: systemd makes it (StateDirectory).
+inline constexpr std::string_view default_data_dir = "/var/lib/postgresql/15";
 
 inline constexpr auto enable = enable_option<"services.postgresql.enable">("PostgreSQL Server");
 
 inline constexpr option<"services.postgresql.dataDir", types::path> data_dir{{
-    .default_value = "/var/lib/postgresql/15",
+    .default_value = default_data_dir,
     .description = "The data directory for PostgreSQL. If left as the default value this directory will "
                    "automatically be created before the PostgreSQL server starts, otherwise it must exist "
                    "and be owned by the postgres user. Debian's cluster is /var/lib/postgresql/15/main.",
@@ -272,7 +274,7 @@ struct module {
     on.set(systemd::service::service_config("postgresql", "KillSignal"), "SIGINT");
     on.set(systemd::service::service_config("postgresql", "KillMode"), "mixed");
     on.set(systemd::service::service_config("postgresql", "TimeoutSec"), 120);
-    auto default_dir = on.when([](const cairn::config& c) { return c[data_dir] == "/var/lib/postgresql/15"; });
+    auto default_dir = on.when([](const cairn::config& c) { return c[data_dir] == default_data_dir; });
     default_dir.set(systemd::service::service_config("postgresql", "StateDirectory"), "postgresql postgresql/15");
     default_dir.set(systemd::service::service_config("postgresql", "StateDirectoryMode"), "0750");
 
