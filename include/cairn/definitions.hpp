@@ -232,13 +232,16 @@ class definitions {
                            const std::source_location& where) {
     for (auto id : conditions_)
       if (id == never) return;  // d.when(false): contributes nothing, not even a priority
-    detail::def_node node = build<T>(v);
-    if (node.type == detail::def_node::kind::merge && node.children.empty()) return;
-    if (names != nullptr) {
-      registrar_->define(o, *names, bound, std::move(node), locate(where), conditions_, scope_);
+    const std::vector<std::string> none;
+    const auto& indexed = names != nullptr ? *names : none;
+    using B = detail::bare<V>;
+    if constexpr (!detail::is_property<B>::value && !detail::config_function<B>) {
+      // A plain value, the usual definition: handed over as a value, without a node.
+      registrar_->define_value(o, indexed, bound, detail::to_value<T>(v), locate(where), conditions_, scope_);
     } else {
-      const std::vector<std::string> none;
-      registrar_->define(o, none, bound, std::move(node), locate(where), conditions_, scope_);
+      detail::def_node node = build<T>(v);
+      if (node.type == detail::def_node::kind::merge && node.children.empty()) return;
+      registrar_->define(o, indexed, bound, std::move(node), locate(where), conditions_, scope_);
     }
   }
 

@@ -110,10 +110,10 @@ class evaluator final : private detail::registrar, private detail::reader {
   constexpr const cairn::meta& host_meta() const override { return meta_; }
 
   // For the manual and `option PATH`.
-  constexpr const std::vector<detail::box<detail::declaration>>& declarations() const { return declarations_; }
+  constexpr const std::vector<detail::declaration>& declarations() const { return declarations_; }
   constexpr const detail::declaration* find_declaration(std::string_view pattern) const {
     auto* i = declaration_index_.find(pattern);
-    return i ? declarations_[*i].get() : nullptr;
+    return i ? &declarations_[*i] : nullptr;
   }
   constexpr const std::vector<const module_info*>& modules() const { return modules_; }
 
@@ -124,7 +124,7 @@ class evaluator final : private detail::registrar, private detail::reader {
   constexpr const detail::declaration* declaration_at(const std::vector<std::string>& loc) {
     auto r = resolve(loc);
     if (failed() || r.target == nullptr || !r.rest.empty()) return nullptr;
-    return declarations_[r.target->declaration].get();
+    return &declarations_[r.target->declaration];
   }
 
   static constexpr std::vector<std::string> split_path(std::string_view dotted);
@@ -191,6 +191,14 @@ class evaluator final : private detail::registrar, private detail::reader {
   constexpr void define(const option_base& o, const std::vector<std::string>& names, std::uint8_t bound,
                         def_node&& leaf, const detail::location& where, const std::vector<std::uint32_t>& conditions,
                         instance_scope* scope) override;
+
+  constexpr void define_value(const option_base& o, const std::vector<std::string>& names, std::uint8_t bound, value&& v,
+                              const detail::location& where, const std::vector<std::uint32_t>& conditions,
+                              instance_scope* scope) override;
+  // The registered entry of a definition of an option outside submodules, when `o` is one:
+  // returns where its leaf goes, below the attribute names.
+  constexpr def_node* top_level_entry(const option_base& o, const std::vector<std::string>& names,
+                                      const detail::location& where);
 
   constexpr void define_concrete(const std::vector<std::string>& path, def_node&& leaf, const detail::location& where,
                                  const std::vector<std::uint32_t>& conditions, const option_base* o);
@@ -260,7 +268,8 @@ class evaluator final : private detail::registrar, private detail::reader {
   static constexpr def_ref strip(const def_ref& r);
 
   constexpr std::vector<def_ref> process(const std::vector<def_ref>& defs);
-  constexpr std::vector<def_ref> process(const def_ref* first, const std::vector<def_ref>& defs);
+  // Into `kept` (cleared first), which callers borrow from def_refs_.
+  constexpr void process(const def_ref* first, const std::vector<def_ref>& defs, std::vector<def_ref>& kept);
 
   // ---- check and merge, per type (detail/eval_merge.hpp) ---------------------------------
 
@@ -348,7 +357,8 @@ class evaluator final : private detail::registrar, private detail::reader {
   meta meta_;
   std::vector<const module_info*> modules_;     // breadth first from the host
   std::vector<const module_info*> fold_order_;  // reversed: the order of definitions
-  std::vector<detail::box<detail::declaration>> declarations_;
+  // Reserved for every option at set-up: never moves (nodes and the trie point into it).
+  std::vector<detail::declaration> declarations_;
   detail::string_index declaration_index_;
   std::vector<detail::trie_node> tries_;
   std::vector<node> nodes_;  // reserved for every option at set-up: never moves (nodes are pointed at)
@@ -360,6 +370,8 @@ class evaluator final : private detail::registrar, private detail::reader {
   std::vector<detail::unmatched_definition> unmatched_;
   std::vector<std::pair<const node*, bool>> stack_;  // what is being computed (node, its names?)
   std::vector<detail::box<value>> arena_;
+  detail::vector_pool<def_ref> def_refs_;
+  detail::vector_pool<named_def> named_defs_;
   std::optional<std::string> error_;
   value empty_;
   value placeholders_[8] = {value(), value(false), value(0), value(0.0), value(""), value(list{}), value(attrs{}),

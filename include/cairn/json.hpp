@@ -1,6 +1,7 @@
 // cairn/json.hpp: values as JSON, the way `nix eval --json` prints them (keys sorted, compact).
 #pragma once
 
+#include <algorithm>
 #include <charconv>
 #include <cstdint>
 #include <cstdio>
@@ -19,6 +20,15 @@ namespace detail {
 constexpr bool json_escaped(unsigned char c) { return c < 0x20 || c == '"' || c == '\\'; }
 
 inline void append_json_string(std::string& out, std::string_view s) {
+  if (std::find_if(s.begin(), s.end(), [](char c) { return json_escaped(static_cast<unsigned char>(c)); }) == s.end()) {
+    // Nothing to escape (names and most values): the quotes and the text at once.
+    auto at = out.size();
+    out.resize(at + s.size() + 2);
+    out[at] = '"';
+    s.copy(out.data() + at + 1, s.size());
+    out.back() = '"';
+    return;
+  }
   out.push_back('"');
   std::size_t run = 0;  // start of the characters not yet written, copied at once
   for (std::size_t i = 0; i < s.size(); ++i) {

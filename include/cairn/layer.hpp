@@ -78,7 +78,7 @@ inline void evaluator::register_layer_value(const located_value& v, std::uint32_
     return;
   }
   if (here.declaration >= 0) {
-    const auto& type = *declarations_[here.declaration]->type;
+    const auto& type = *declarations_[here.declaration].type;
     if (!v.is_object || !is_submodule_container(type)) return define_at(v);
     bool named = type.kind == type_kind::attrs_of;
     for (const auto& [name, member] : v.members) {

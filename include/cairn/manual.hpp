@@ -37,7 +37,7 @@ inline value literal_expression(const std::string& text) {
 inline std::vector<const declaration*> visible_declarations(const evaluator& e) {
   std::vector<const declaration*> out;
   for (const auto& d : e.declarations())
-    if (!d->internal) out.push_back(d.get());
+    if (!d.internal) out.push_back(&d);
   std::sort(out.begin(), out.end(), [](auto* a, auto* b) { return a->loc < b->loc; });
   return out;
 }

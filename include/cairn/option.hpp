@@ -101,7 +101,9 @@ struct target {
     using result = typename detail::indexed<T, sizeof...(Names)>::type;
     static_assert(detail::indexed<T, sizeof...(Names)>::valid,
                   "cairn: only attrs_of options can be indexed with attribute names");
-    target<Path, result> out{option, names, bound_placeholders};
+    target<Path, result> out{option, {}, bound_placeholders};
+    out.names.reserve(names.size() + sizeof...(Names));
+    out.names.insert(out.names.end(), names.begin(), names.end());
     (out.names.emplace_back(std::string_view(more)), ...);
     return out;
   }
@@ -158,6 +160,7 @@ class option : public detail::typed_option<T> {
                   "cairn: give a name for every placeholder of the option's path");
     static_assert(detail::indexed<T, keys>::valid, "cairn: only attrs_of options can be indexed with attribute names");
     target<Path, typename detail::indexed<T, keys>::type> out{this, {}, static_cast<std::uint8_t>(bound)};
+    out.names.reserve(sizeof...(Names));
     (out.names.emplace_back(std::string_view(names)), ...);
     return out;
   }

@@ -316,6 +316,7 @@ struct list_of {
   template <class V>
   static constexpr value to_value(const V& items) {
     list out;
+    if constexpr (requires { items.size(); }) out.reserve(items.size());
     for (const auto& item : items) out.push_back(E::to_value(item));
     return out;
   }

@@ -60,6 +60,7 @@ class attrs {
 
   constexpr std::size_t size() const { return items_.size(); }
   constexpr bool empty() const { return items_.empty(); }
+  constexpr void reserve(std::size_t names) { items_.reserve(names); }
   constexpr auto begin() const { return items_.begin(); }
   constexpr auto end() const { return items_.end(); }
 

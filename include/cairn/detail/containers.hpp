@@ -9,6 +9,8 @@
 #include <utility>
 #include <vector>
 
+#include "box.hpp"
+
 namespace cairn::detail {
 
 constexpr std::uint64_t fnv1a(std::string_view s) {
@@ -20,7 +22,9 @@ constexpr std::uint64_t fnv1a(std::string_view s) {
   return h;
 }
 
-// Open addressing from strings to 32-bit indices.
+// Open addressing from strings to 32-bit indices. Keys are views: the strings they view must
+// outlive the index (the evaluator's keys are option paths and its declarations' segments,
+// which never move), so that indexing copies no string.
 class string_index {
  public:
   constexpr const std::uint32_t* find(std::string_view key) const {
@@ -34,7 +38,7 @@ class string_index {
     }
   }
 
-  // Inserts key -> value unless present; returns the stored value.
+  // Inserts key -> value unless present; returns the stored value (`value` when it was not).
   constexpr std::uint32_t insert(std::string_view key, std::uint32_t value) {
     if ((count_ + 1) * 2 > slots_.size()) grow();
     auto mask = slots_.size() - 1;
@@ -44,7 +48,7 @@ class string_index {
       if (!s.used) {
         s.used = true;
         s.hash = h;
-        s.key = std::string(key);
+        s.key = key;
         s.value = value;
         ++count_;
         return value;
@@ -64,7 +68,7 @@ class string_index {
 
  private:
   struct slot {
-    std::string key;
+    std::string_view key;
     std::uint64_t hash = 0;  // fnv1a(key)
     std::uint32_t value = 0;
     bool used = false;
@@ -82,14 +86,46 @@ class string_index {
       while (slots_[i].used) i = (i + 1) & mask;
       slots_[i].used = true;
       slots_[i].hash = s.hash;
-      if (std::is_constant_evaluated()) slots_[i].key = s.key;  // g++ 12: no string moves there
-      else slots_[i].key = std::move(s.key);
+      slots_[i].key = s.key;
       slots_[i].value = s.value;
     }
   }
 
   std::vector<slot> slots_;
   std::size_t count_ = 0;
+};
+
+// Scratch vectors lent to one computation at a time and kept for the next, so that a step done
+// for every option (its definitions after priorities, an attribute set's names) does not
+// allocate each time. Computations nest (a deferred value reads other options): one vector
+// per depth, each boxed so that lending another never moves those lent.
+template <class T>
+class vector_pool {
+ public:
+  class lease {
+   public:
+    constexpr explicit lease(vector_pool& pool) : pool_(&pool), items_(pool.take()) {}
+    lease(const lease&) = delete;
+    lease& operator=(const lease&) = delete;
+    constexpr ~lease() { --pool_->lent_; }
+    constexpr std::vector<T>& operator*() const { return *items_; }
+    constexpr std::vector<T>* operator->() const { return items_; }
+
+   private:
+    vector_pool* pool_;
+    std::vector<T>* items_;
+  };
+
+ private:
+  constexpr std::vector<T>* take() {
+    if (lent_ == vectors_.size()) vectors_.push_back(box<std::vector<T>>::make());
+    auto* items = vectors_[lent_++].get();
+    items->clear();
+    return items;
+  }
+
+  std::vector<box<std::vector<T>>> vectors_;
+  std::size_t lent_ = 0;
 };
 
 // Stable merge sort by `less`.

@@ -17,7 +17,7 @@ namespace cairn::detail {
 
 // The merged declaration of one option path (a pattern for submodule fields).
 struct declaration {
-  std::string path;
+  std::string_view path;  // the first declaring option's (option paths are static)
   std::vector<std::string> loc;
   const type_descriptor* type = nullptr;
   std::vector<const option_base*> declared_by;  // in the order NixOS folds them
@@ -39,10 +39,12 @@ struct declaration {
 };
 
 struct trie_node {
-  std::vector<std::string> names;  // literal children, in declaration order
+  // Literal children, in declaration order: views of the segments of the declaration that
+  // made each child (declarations never move and their paths never change).
+  std::vector<std::string_view> names;
   std::vector<std::uint32_t> children;
   std::uint32_t placeholder = 0;  // the `<name>` child, 0 when none (the root is nobody's child)
-  std::string placeholder_label;
+  std::uint32_t parent = 0;
   std::int32_t declaration = -1;
   // Positions in `names` by name, once there are many: a host of hundreds of modules has
   // hundreds of top-level names, looked up for every declaration.

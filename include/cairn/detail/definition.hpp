@@ -36,8 +36,8 @@ struct def_node {
   std::int32_t number = 0;      // priority (override_) or order (order)
   std::uint32_t callable = 0;   // condition or thunk, owned by the evaluator
   value plain;                  // kind::plain
-  std::vector<std::string> names;  // kind::attrs, parallel to children
-  std::vector<def_node> children;  // attrs children, merge contents, or the one content
+  std::string name;                // kind::attrs: the one attribute it defines, as children[0]
+  std::vector<def_node> children;  // merge contents, or the one content
   // kind::thunk once computed: the value, owned by the evaluator (a deferred value is computed
   // once however often its definition is checked, merged and shown).
   const value* forced = nullptr;
@@ -80,6 +80,10 @@ struct registrar {
   constexpr virtual void define(const option_base& option, const std::vector<std::string>& names,
                                 std::uint8_t bound, def_node&& node, const location& where,
                                 const std::vector<std::uint32_t>& conditions, instance_scope* scope) = 0;
+  // The same for a plain value, the usual definition: no node built in the module's code.
+  constexpr virtual void define_value(const option_base& option, const std::vector<std::string>& names,
+                                      std::uint8_t bound, value&& v, const location& where,
+                                      const std::vector<std::uint32_t>& conditions, instance_scope* scope) = 0;
   constexpr virtual void each(const option_base& option, instance_configurer* owned, const location& where,
                               const std::vector<std::uint32_t>& conditions) = 0;
   constexpr virtual const cairn::meta& host_meta() const = 0;

@@ -63,7 +63,7 @@ constexpr evaluator::def_node evaluator::wrap_below(def_node&& leaf, const std::
   for (std::size_t i = loc.size(); i-- > from;) {
     def_node a;
     a.type = def_node::kind::attrs;
-    a.names.push_back(loc[i]);
+    a.name = loc[i];
     a.children.push_back(std::move(leaf));
     leaf = std::move(a);
   }
@@ -86,18 +86,39 @@ constexpr void evaluator::add_definition(node& n, const def_ref& r) {
   n.defs.push_back(r);
 }
 
+constexpr evaluator::def_node* evaluator::top_level_entry(const option_base& o, const std::vector<std::string>& names,
+                                                          const detail::location& where) {
+  auto* i = declaration_index_.find(o.path);
+  if (i == nullptr || declarations_[*i].top_node < 0) return nullptr;
+  auto& entry = new_entry();
+  entry.where = where;
+  add_definition(nodes_[declarations_[*i].top_node], def_ref{&entry, &entry.node, nullptr});
+  // Attribute names below the option, built in place: {name = {name = leaf;};}.
+  def_node* at = &entry.node;
+  for (const auto& name : names) {
+    at->type = def_node::kind::attrs;
+    at->name = name;
+    at = &at->children.emplace_back();
+  }
+  return at;
+}
+
 constexpr void evaluator::define(const option_base& o, const std::vector<std::string>& names, std::uint8_t bound,
                                  def_node&& leaf, const detail::location& where,
                                  const std::vector<std::uint32_t>& conditions, instance_scope* scope) {
   // The common case, an option outside submodules (perhaps indexed by attribute names): found
   // by its path, without building the concrete path or walking the trie level by level.
   if (scope == nullptr && bound == 0) {
-    if (auto* i = declaration_index_.find(o.path); i != nullptr && declarations_[*i]->top_node >= 0) {
+    if (conditions.empty()) {
+      if (auto* at = top_level_entry(o, names, where); at != nullptr) {
+        *at = std::move(leaf);
+        return;
+      }
+    } else if (auto* i = declaration_index_.find(o.path); i != nullptr && declarations_[*i].top_node >= 0) {
       auto& entry = new_entry();
       entry.where = where;
-      if (names.empty() && conditions.empty()) entry.node = std::move(leaf);
-      else entry.node = with_conditions(wrap_below(std::move(leaf), names, 0), conditions);
-      add_definition(nodes_[declarations_[*i]->top_node], def_ref{&entry, &entry.node, nullptr});
+      entry.node = with_conditions(wrap_below(std::move(leaf), names, 0), conditions);
+      add_definition(nodes_[declarations_[*i].top_node], def_ref{&entry, &entry.node, nullptr});
       return;
     }
   }
@@ -105,6 +126,18 @@ constexpr void evaluator::define(const option_base& o, const std::vector<std::st
   if (!path) return fail(detail::messages::needs_instance(std::string(o.path)));
   if (scope != nullptr) return define_in_instance(*scope, o, *path, std::move(leaf), where, conditions);
   define_concrete(*path, std::move(leaf), where, conditions, &o);
+}
+
+constexpr void evaluator::define_value(const option_base& o, const std::vector<std::string>& names, std::uint8_t bound,
+                                       value&& v, const detail::location& where,
+                                       const std::vector<std::uint32_t>& conditions, instance_scope* scope) {
+  if (scope == nullptr && bound == 0 && conditions.empty()) {
+    if (auto* at = top_level_entry(o, names, where); at != nullptr) {
+      at->plain = std::move(v);
+      return;
+    }
+  }
+  define(o, names, bound, def_node::of(std::move(v)), where, conditions, scope);
 }
 
 // A definition at a concrete path: attached to the option outside submodules that holds it.
@@ -120,7 +153,7 @@ constexpr void evaluator::define_concrete(const std::vector<std::string>& path, 
   }
   auto& entry = new_entry();
   entry.where = where;
-  if (tries_[t].declaration < 0 || declarations_[tries_[t].declaration]->top_node < 0) {
+  if (tries_[t].declaration < 0 || declarations_[tries_[t].declaration].top_node < 0) {
     entry.node = std::move(leaf);
     detail::unmatched_definition u;
     u.loc.assign(path.begin(), path.begin() + static_cast<std::ptrdiff_t>(std::min(i + 1, path.size())));
@@ -132,7 +165,7 @@ constexpr void evaluator::define_concrete(const std::vector<std::string>& path, 
     return;
   }
   entry.node = with_conditions(wrap_below(std::move(leaf), path, i), conditions);
-  auto& n = nodes_[declarations_[tries_[t].declaration]->top_node];
+  auto& n = nodes_[declarations_[tries_[t].declaration].top_node];
   add_definition(n, def_ref{&entry, &entry.node, nullptr});
 }
 
@@ -140,11 +173,11 @@ constexpr void evaluator::each(const option_base& o, detail::instance_configurer
                                const std::vector<std::uint32_t>& conditions) {
   configurers_.emplace_back(owned);
   auto* index = declaration_index_.find(o.path);
-  if (index == nullptr || declarations_[*index]->top_node < 0) {
+  if (index == nullptr || declarations_[*index].top_node < 0) {
     return fail("The option `" + std::string(o.path) + "' configured with each() at " + where_of(where) +
                 " does not exist: its module is not imported.");
   }
-  nodes_[declarations_[*index]->top_node].each.push_back({owned, where, conditions});
+  nodes_[declarations_[*index].top_node].each.push_back({owned, where, conditions});
 }
 
 // Definitions from each(): fields of this instance, relative to its container.

@@ -70,26 +70,24 @@ constexpr bool evaluator::is_placeholder(std::string_view segment) {
 constexpr const type_descriptor& evaluator::type_of(const detail::declaration& d) const { return *d.type; }
 
 constexpr void evaluator::declare(const option_base& o) {
-  auto existing = declaration_index_.find(o.path);
-  if (existing == nullptr) {
-    auto d = detail::box<detail::declaration>::make();
-    d->path = std::string(o.path);
-    d->loc = split_path(o.path);
-    d->type = o.type;
-    d->declared_by.push_back(&o);
-    if (o.has_default) d->with_default = &o;
-    d->description = o.full_description();
-    d->example = o.example;
-    d->default_text = o.default_text;
-    d->read_only = o.read_only;
-    d->internal = o.internal;
-    auto index = static_cast<std::uint32_t>(declarations_.size());
-    declaration_index_.insert(o.path, index);
-    d->trie = insert_trie(d->loc, index);
-    declarations_.push_back(std::move(d));
+  auto index = static_cast<std::uint32_t>(declarations_.size());
+  auto existing = declaration_index_.insert(o.path, index);  // one probe for a new path and a known one
+  if (existing == index) {
+    auto& d = declarations_.emplace_back();  // within the capacity reserved at set-up
+    d.path = o.path;
+    d.loc = split_path(o.path);
+    d.type = o.type;
+    d.declared_by.push_back(&o);
+    if (o.has_default) d.with_default = &o;
+    d.description = o.full_description();
+    d.example = o.example;
+    d.default_text = o.default_text;
+    d.read_only = o.read_only;
+    d.internal = o.internal;
+    d.trie = insert_trie(d.loc, index);
     return;
   }
-  auto& d = *declarations_[*existing];
+  auto& d = declarations_[existing];
   for (const auto* earlier : d.declared_by)
     if (earlier == &o) return;  // the same C++ object declared by two modules: one declaration
   // NixOS's mergeOptionDecls: a field given by both declarations is an error.
@@ -99,11 +97,11 @@ constexpr void evaluator::declare(const option_base& o) {
   if (clash) {
     std::vector<std::string> earlier;
     for (const auto* e : d.declared_by) earlier.push_back(where_of(*e));
-    return fail(detail::messages::already_declared(d.path, where_of(o), earlier));
+    return fail(detail::messages::already_declared(std::string(d.path), where_of(o), earlier));
   }
   const type_descriptor* merged = merge_types(d, *d.type, *o.type);
   if (merged == nullptr)
-    return fail(detail::messages::types_do_not_merge(d.path, where_of(o), describe(*o.type),
+    return fail(detail::messages::types_do_not_merge(std::string(d.path), where_of(o), describe(*o.type),
                                                      where_of(*d.declared_by.front()), describe(*d.type)));
   d.type = merged;
   d.declared_by.push_back(&o);
@@ -163,15 +161,14 @@ constexpr std::uint32_t evaluator::insert_trie(const std::vector<std::string>& l
       if (next == 0) {
         next = static_cast<std::uint32_t>(tries_.size());
         tries_[t].placeholder = next;
-        tries_[t].placeholder_label = segment;
-        tries_.emplace_back();
+        tries_.emplace_back().parent = t;
       }
     } else {
       next = tries_[t].child(segment);
       if (next == 0) {
         next = static_cast<std::uint32_t>(tries_.size());
         tries_[t].add_child(segment, next);
-        tries_.emplace_back();
+        tries_.emplace_back().parent = t;
       }
     }
     t = next;
@@ -184,7 +181,7 @@ constexpr std::uint32_t evaluator::insert_trie(const std::vector<std::string>& l
 // submodule gets its node.
 constexpr void evaluator::check_nesting() {
   for (std::uint32_t i = 0; i < declarations_.size(); ++i) {
-    auto& d = *declarations_[i];
+    auto& d = declarations_[i];
     const auto& t = tries_[d.trie];
     bool has_children = !t.names.empty() || t.placeholder != 0;
     if (has_children) {
@@ -193,7 +190,7 @@ constexpr void evaluator::check_nesting() {
                 (type.kind == type_kind::attrs_of && type.elem->kind == type_kind::submodule && t.names.empty());
       if (!ok) {
         auto child = first_declaration_below(d.trie);
-        const auto& c = *declarations_[child];
+        const auto& c = declarations_[child];
         std::vector<std::string> prefix(c.loc.begin(), c.loc.begin() + static_cast<std::ptrdiff_t>(d.loc.size() + 1));
         return fail(detail::messages::not_a_parent(detail::show_option(d.loc), where_of(*d.declared_by.front()),
                                                    describe(type), detail::show_option(prefix),
@@ -215,16 +212,16 @@ constexpr void evaluator::check_nesting() {
 // Direct access to the fields of submodule options outside submodules.
 constexpr void evaluator::index_fields() {
   for (auto& d : declarations_) {
-    if (d->top_node >= 0) continue;
+    if (d.top_node >= 0) continue;
     std::uint32_t t = 0;
     std::size_t i = 0;
-    for (; i < d->loc.size() && tries_[t].declaration < 0; ++i) t = next_in_pattern(t, d->loc[i]);
+    for (; i < d.loc.size() && tries_[t].declaration < 0; ++i) t = next_in_pattern(t, d.loc[i]);
     if (t == 0 || tries_[t].declaration < 0) continue;
-    const auto& c = *declarations_[tries_[t].declaration];
+    const auto& c = declarations_[tries_[t].declaration];
     if (c.top_node < 0) continue;
     auto below = t;
     if (c.type->kind == type_kind::attrs_of) {
-      if (i >= d->loc.size() || !is_placeholder(d->loc[i])) continue;
+      if (i >= d.loc.size() || !is_placeholder(d.loc[i])) continue;
       below = tries_[below].placeholder;
       ++i;
     }
@@ -232,15 +229,15 @@ constexpr void evaluator::index_fields() {
     // (machines.<name>.network.address lives in the instance of machines.<name>.network).
     std::string key;
     bool simple = true;
-    for (; i < d->loc.size(); ++i) {
-      below = next_in_pattern(below, d->loc[i]);
-      simple = simple && !is_placeholder(d->loc[i]) && (i + 1 == d->loc.size() || tries_[below].declaration < 0);
+    for (; i < d.loc.size(); ++i) {
+      below = next_in_pattern(below, d.loc[i]);
+      simple = simple && !is_placeholder(d.loc[i]) && (i + 1 == d.loc.size() || tries_[below].declaration < 0);
       if (!key.empty()) key += ".";
-      key += d->loc[i];
+      key += d.loc[i];
     }
     if (!simple) continue;
-    d->container = tries_[t].declaration;
-    d->field_key = std::move(key);
+    d.container = tries_[t].declaration;
+    d.field_key = std::move(key);
   }
 }
 
@@ -248,14 +245,11 @@ constexpr std::uint32_t evaluator::next_in_pattern(std::uint32_t t, std::string_
   return is_placeholder(segment) ? tries_[t].placeholder : tries_[t].child(segment);
 }
 
-// Fields of a plain submodule option have no placeholder but live in its instance.
+// Fields of a plain submodule option have no placeholder but live in its instance: an option
+// above them is declared.
 constexpr bool evaluator::inside_submodule_option(const detail::declaration& d) const {
-  std::uint32_t t = 0;
-  for (std::size_t i = 0; i + 1 < d.loc.size(); ++i) {
-    t = tries_[t].child(d.loc[i]);
-    if (t == 0) return false;
+  for (auto t = tries_[d.trie].parent; t != 0; t = tries_[t].parent)
     if (tries_[t].declaration >= 0) return true;
-  }
   return false;
 }
 

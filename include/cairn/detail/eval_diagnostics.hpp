@@ -18,9 +18,8 @@ constexpr void evaluator::fail(const std::string& message) {
 constexpr void evaluator::report_unmatched(const detail::unmatched_definition& u) {
   const auto& t = tries_[u.trie];
   std::vector<std::string> suggestions;
-  std::vector<std::string> candidates = t.names;
   auto wrong = u.loc.back();
-  for (auto& c : detail::closest(wrong, candidates)) {
+  for (auto& c : detail::closest(wrong, t.names)) {
     std::vector<std::string> s(u.loc.begin(), u.loc.end() - 1);
     s.push_back(c);
     suggestions.push_back(detail::show_option(s));
@@ -67,12 +66,10 @@ constexpr std::optional<value> evaluator::display(const def_node& n) const {
   switch (n.type) {
     case def_node::kind::plain: return n.plain;
     case def_node::kind::attrs: {
+      auto v = display(n.children[0]);
+      if (!v) return std::nullopt;
       attrs out;
-      for (std::size_t i = 0; i < n.names.size(); ++i) {
-        auto v = display(n.children[i]);
-        if (!v) return std::nullopt;
-        out.set(n.names[i], std::move(*v));
-      }
+      out.set(n.name, std::move(*v));
       return out;
     }
     case def_node::kind::override_:
@@ -117,7 +114,7 @@ constexpr std::vector<detail::definition_report> evaluator::explain(const std::v
   auto r = resolve(loc);
   if (failed() || r.target == nullptr) return out;
   node& n = *r.target;
-  if (is_submodule_container(type_of(*declarations_[n.declaration]))) instances(n);
+  if (is_submodule_container(type_of(declarations_[n.declaration]))) instances(n);
   // Leaves of each definition with their priority, order and whether their conditions hold.
   struct leaf {
     def_ref ref;

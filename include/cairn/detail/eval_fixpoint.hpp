@@ -26,11 +26,11 @@ constexpr evaluator::resolved evaluator::resolve(const std::vector<std::string>&
     r.root_set = true;
     return r;
   }
-  if (declarations_[tries_[t].declaration]->top_node < 0) {
+  if (declarations_[tries_[t].declaration].top_node < 0) {
     fail("`" + detail::show_option(loc) + "' is a field of a submodule; name its instance." + children_hint(t));
     return r;
   }
-  return walk(nodes_[declarations_[tries_[t].declaration]->top_node],
+  return walk(nodes_[declarations_[tries_[t].declaration].top_node],
               std::vector<std::string>(loc.begin() + static_cast<std::ptrdiff_t>(i), loc.end()), loc);
 }
 
@@ -38,7 +38,7 @@ constexpr evaluator::resolved evaluator::walk(node& n, std::vector<std::string> 
                                               const std::vector<std::string>& loc) {
   resolved r;
   r.loc = loc;
-  if (rest.empty() || !is_submodule_container(type_of(*declarations_[n.declaration]))) {
+  if (rest.empty() || !is_submodule_container(type_of(declarations_[n.declaration]))) {
     r.target = &n;
     r.rest = std::move(rest);
     return r;
@@ -47,7 +47,7 @@ constexpr evaluator::resolved evaluator::walk(node& n, std::vector<std::string> 
   if (failed()) return r;
   instance_scope* scope = nullptr;
   std::size_t used = 0;
-  if (type_of(*declarations_[n.declaration]).kind == type_kind::submodule) {
+  if (type_of(declarations_[n.declaration]).kind == type_kind::submodule) {
     scope = n.instances.empty() ? nullptr : n.instances.front().get();
   } else {
     scope = find_instance(n, rest.front());
@@ -145,14 +145,14 @@ constexpr const value& evaluator::read_option(const option_base& o, const std::v
                                               std::uint8_t bound, const instance_scope* scope) {
   if (failed()) return empty_;
   if (auto* i = declaration_index_.find(o.path); i != nullptr) {
-    const auto& d = *declarations_[*i];
+    const auto& d = declarations_[*i];
     if (d.top_node >= 0 && names.empty()) return force(nodes_[d.top_node]);  // the common case
     if (d.container >= 0 && names.size() == bound) {  // a field: users.users.<name>.uid
-      node& c = nodes_[declarations_[d.container]->top_node];
+      node& c = nodes_[declarations_[d.container].top_node];
       instances(c);
       if (failed()) return empty_;
       instance_scope* s = nullptr;
-      if (declarations_[d.container]->type->kind == type_kind::submodule) s = c.instances.front().get();
+      if (declarations_[d.container].type->kind == type_kind::submodule) s = c.instances.front().get();
       else if (bound >= 1) s = find_instance(c, names[0]);
       else if (scope != nullptr && scope->container == &c) s = const_cast<instance_scope*>(scope);
       if (s != nullptr) {
@@ -180,7 +180,7 @@ constexpr std::vector<std::string> evaluator::names(const option_base& o, const 
   }
   auto r = resolve(*path);
   if (failed()) return out;
-  if (r.target != nullptr && r.rest.empty() && is_submodule_container(type_of(*declarations_[r.target->declaration]))) {
+  if (r.target != nullptr && r.rest.empty() && is_submodule_container(type_of(declarations_[r.target->declaration]))) {
     instances(*r.target);
     for (const auto& s : r.target->instances) out.push_back(s->name);
     return out;
@@ -248,7 +248,7 @@ constexpr evaluator::def_ref evaluator::default_ref(const node& n) {
 }
 
 constexpr value evaluator::compute(node& n) {
-  const auto& d = *declarations_[n.declaration];
+  const auto& d = declarations_[n.declaration];
   const auto& type = type_of(d);
   if (d.read_only && n.defs.size() + (n.has_default ? 1 : 0) > 1) {
     std::vector<shown> each;
@@ -260,14 +260,15 @@ constexpr value evaluator::compute(node& n) {
   // The default first, then the definitions (all_defs(n), without copying them).
   def_ref default_def;
   if (n.has_default) default_def = default_ref(n);
-  auto processed = process(n.has_default ? &default_def : nullptr, n.defs);
+  detail::vector_pool<def_ref>::lease processed(def_refs_);
+  process(n.has_default ? &default_def : nullptr, n.defs, *processed);
   if (failed()) return {};
-  if (processed.empty()) {
+  if (processed->empty()) {
     if (has_empty_value(type)) return empty_value(type);
     fail(detail::messages::no_value(detail::show_option(n.loc())));
     return {};
   }
-  return merge_values(detail::loc_ref{&n.loc()}, type, processed, n);
+  return merge_values(detail::loc_ref{&n.loc()}, type, *processed, n);
 }
 
 // The value of a definition at this level: plain, or computed (deferred definitions).
@@ -301,7 +302,7 @@ constexpr void evaluator::visit_in_order(std::uint32_t t, std::vector<std::strin
     auto d = tries_[c].declaration;
     loc.emplace_back(tn.names[i]);
     if (d < 0) visit_in_order(c, loc, f);
-    else if (declarations_[d]->top_node >= 0) f(std::as_const(loc), std::as_const(nodes_[declarations_[d]->top_node].result));
+    else if (declarations_[d].top_node >= 0) f(std::as_const(loc), std::as_const(nodes_[declarations_[d].top_node].result));
     loc.pop_back();
   }
 }
@@ -313,7 +314,7 @@ constexpr value evaluator::set_value(std::uint32_t t) {
   for (std::size_t i = 0; i < tn.names.size() && !failed(); ++i) {
     auto c = tn.children[i];
     auto d = tries_[c].declaration;
-    if (d >= 0 && declarations_[d]->top_node >= 0) out.set(tn.names[i], force(nodes_[declarations_[d]->top_node]));
+    if (d >= 0 && declarations_[d].top_node >= 0) out.set(tn.names[i], force(nodes_[declarations_[d].top_node]));
     else if (d < 0) out.set(tn.names[i], set_value(c));
   }
   return out;

@@ -171,9 +171,9 @@ constexpr value evaluator::merge_list(const detail::loc_ref& loc, const type_des
 constexpr value evaluator::merge_attrs(const detail::loc_ref& loc, const type_descriptor& type,
                                        const std::vector<def_ref>& defs, node& owner) {
   const bool anything = type.kind == type_kind::anything;
-  std::vector<named_def> items;
+  detail::vector_pool<named_def>::lease items(named_defs_);
   std::vector<shown> invalid;
-  attr_definitions(defs, owner, items, invalid);
+  attr_definitions(defs, owner, *items, invalid);
   if (failed()) return {};
   if (anything && !invalid.empty()) return merge_anything(loc, defs, owner);
   if (!invalid.empty()) {
@@ -181,8 +181,10 @@ constexpr value evaluator::merge_attrs(const detail::loc_ref& loc, const type_de
     return {};
   }
   attrs out;
+  out.reserve(items->size());  // at least one definition per name
   const type_descriptor& elem = anything ? type : *type.elem;
-  for_each_name(items, [&](std::string_view name, const std::vector<def_ref>& group) {
+  detail::vector_pool<def_ref>::lease processed(def_refs_);
+  for_each_name(*items, [&](std::string_view name, const std::vector<def_ref>& group) {
     detail::loc_ref element_loc{nullptr, &loc, name};
     // One plain definition has nothing to discharge, no rival priority and no order: process()
     // would return it as it is (and allocate a vector for it).
@@ -190,9 +192,9 @@ constexpr value evaluator::merge_attrs(const detail::loc_ref& loc, const type_de
       out.set(name, merge_values(element_loc, elem, group, owner));
       return !failed();
     }
-    auto processed = process(group);
+    process(nullptr, group, *processed);
     if (failed()) return false;
-    if (!processed.empty()) out.set(name, merge_values(element_loc, elem, processed, owner));
+    if (!processed->empty()) out.set(name, merge_values(element_loc, elem, *processed, owner));
     return !failed();
   });
   if (failed()) return {};
@@ -203,11 +205,9 @@ constexpr void evaluator::attr_definitions(const std::vector<def_ref>& defs, nod
                                            std::vector<shown>& invalid) {
   for (const auto& r : defs) {
     if (r.node != nullptr && r.node->type == def_node::kind::attrs) {
-      for (std::size_t i = 0; i < r.node->names.size(); ++i) {
-        const auto& c = r.node->children[i];
-        items.push_back({r.node->names[i], c.type == def_node::kind::plain ? def_ref{r.entry, nullptr, &c.plain}
-                                                                           : def_ref{r.entry, &c, nullptr}});
-      }
+      const auto& c = r.node->children[0];
+      items.push_back({r.node->name, c.type == def_node::kind::plain ? def_ref{r.entry, nullptr, &c.plain}
+                                                                     : def_ref{r.entry, &c, nullptr}});
       continue;
     }
     const value* v = force_ref(r, owner);
@@ -224,12 +224,12 @@ constexpr void evaluator::attr_definitions(const std::vector<def_ref>& defs, nod
 // Calls f(name, that name's definitions) for each name of sorted items, while f returns true.
 template <class F>
 constexpr void evaluator::for_each_name(const std::vector<named_def>& items, F&& f) {
-  std::vector<def_ref> group;  // reused from name to name
+  detail::vector_pool<def_ref>::lease group(def_refs_);  // reused from name to name
   for (std::size_t i = 0; i < items.size();) {
     std::size_t j = i;
-    group.clear();
-    while (j < items.size() && items[j].name == items[i].name) group.push_back(items[j++].ref);
-    if (!f(items[i].name, group)) return;
+    group->clear();
+    while (j < items.size() && items[j].name == items[i].name) group->push_back(items[j++].ref);
+    if (!f(items[i].name, *group)) return;
     i = j;
   }
 }

@@ -55,20 +55,22 @@ constexpr evaluator::def_ref evaluator::strip(const def_ref& r) {
 }
 
 constexpr std::vector<evaluator::def_ref> evaluator::process(const std::vector<def_ref>& defs) {
-  return process(nullptr, defs);
+  std::vector<def_ref> kept;
+  process(nullptr, defs, kept);
+  return kept;
 }
 
 // `first` (when not null) comes before `defs`: a node's default.
-constexpr std::vector<evaluator::def_ref> evaluator::process(const def_ref* first, const std::vector<def_ref>& defs) {
-  std::vector<def_ref> kept;  // discharged, then filtered in place
+constexpr void evaluator::process(const def_ref* first, const std::vector<def_ref>& defs, std::vector<def_ref>& kept) {
+  kept.clear();  // discharged, then filtered in place
   kept.reserve(defs.size() + 1);
   if (first != nullptr) {
     discharge(*first, kept);
-    if (failed()) return {};
+    if (failed()) return kept.clear();
   }
   for (const auto& r : defs) {
     discharge(r, kept);
-    if (failed()) return {};
+    if (failed()) return kept.clear();
   }
   std::int32_t best = 9999;
   for (const auto& r : kept) best = std::min(best, priority_of(r));
@@ -87,7 +89,6 @@ constexpr std::vector<evaluator::def_ref> evaluator::process(const def_ref* firs
     for (auto& r : kept)
       if (r.node != nullptr && r.node->type == def_node::kind::order) r = strip(r);
   }
-  return kept;
 }
 
 }  // namespace cairn

@@ -31,11 +31,12 @@ constexpr void evaluator::instances(node& n) {
 }
 
 constexpr void evaluator::compute_instances(node& n) {
-  const auto& d = *declarations_[n.declaration];
+  const auto& d = declarations_[n.declaration];
   const auto& type = type_of(d);
   def_ref default_def;
   if (n.has_default) default_def = default_ref(n);
-  auto top = process(n.has_default ? &default_def : nullptr, n.defs);
+  std::vector<def_ref> top;  // kept by a plain submodule's instance
+  process(n.has_default ? &default_def : nullptr, n.defs, top);
   if (failed()) return;
   std::uint32_t container_trie = d.trie;
   std::vector<std::string> bound;
@@ -130,11 +131,9 @@ constexpr void evaluator::split(instance_scope& s, const def_ref& r, std::uint32
   };
   std::vector<item> items;
   if (r.node != nullptr && r.node->type == def_node::kind::attrs) {
-    for (std::size_t i = 0; i < r.node->names.size(); ++i) {
-      const auto& c = r.node->children[i];
-      items.push_back({r.node->names[i], c.type == def_node::kind::plain ? def_ref{r.entry, nullptr, &c.plain}
-                                                                         : def_ref{r.entry, &c, nullptr}});
-    }
+    const auto& c = r.node->children[0];
+    items.push_back({r.node->name, c.type == def_node::kind::plain ? def_ref{r.entry, nullptr, &c.plain}
+                                                                   : def_ref{r.entry, &c, nullptr}});
   } else {
     const value* v = force_ref(r, *s.container);
     if (failed()) return;
@@ -189,7 +188,7 @@ constexpr evaluator::node& evaluator::field(instance_scope& s, const std::string
   for (auto& segment : detail::split(key, '.')) f->own_loc.push_back(std::move(segment));
   f->declaration = static_cast<std::uint32_t>(tries_[t].declaration);
   f->scope = &s;
-  init_default(*f, *declarations_[f->declaration]);
+  init_default(*f, declarations_[f->declaration]);
   s.field_keys.push_back(key);
   s.field_nodes.push_back(std::move(f));
   return *s.field_nodes.back();
@@ -208,7 +207,7 @@ constexpr value evaluator::subtree_value(instance_scope& s, std::uint32_t t, con
 }
 
 constexpr void evaluator::force_deep(node& n) {
-  if (!is_submodule_container(type_of(*declarations_[n.declaration]))) {
+  if (!is_submodule_container(type_of(declarations_[n.declaration]))) {
     force(n);
     return;
   }
@@ -231,7 +230,7 @@ constexpr void evaluator::force_fields(instance_scope& s, std::uint32_t t, const
 constexpr value evaluator::container_value(node& n) {
   instances(n);
   if (failed()) return {};
-  const auto& type = type_of(*declarations_[n.declaration]);
+  const auto& type = type_of(declarations_[n.declaration]);
   if (type.kind == type_kind::submodule) {
     auto& s = *n.instances.front();
     prepare(s);

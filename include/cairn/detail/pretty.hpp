@@ -143,4 +143,9 @@ constexpr std::vector<std::string> closest(std::string_view wrong, std::vector<s
   return out;
 }
 
+// The same, for names viewed in place (the trie's).
+constexpr std::vector<std::string> closest(std::string_view wrong, const std::vector<std::string_view>& candidates) {
+  return closest(wrong, std::vector<std::string>(candidates.begin(), candidates.end()));
+}
+
 }  // namespace cairn::detail
