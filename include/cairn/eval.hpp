@@ -177,7 +177,8 @@ class evaluator final : private detail::registrar, private detail::reader {
                             std::string_view file, std::int32_t priority, bool inside_instance);
 
   constexpr detail::def_entry& new_entry();
-  constexpr void add_definition(node& n, const def_ref& r);
+  constexpr void add_definition(detail::def_entry& entry, std::int32_t top_node);
+  constexpr void settle_definitions();
 
   constexpr std::uint32_t add_callable(detail::callable* owned) override;
 
@@ -269,7 +270,7 @@ class evaluator final : private detail::registrar, private detail::reader {
 
   constexpr std::vector<def_ref> process(const std::vector<def_ref>& defs);
   // Into `kept` (cleared first), which callers borrow from def_refs_.
-  constexpr void process(const def_ref* first, const std::vector<def_ref>& defs, std::vector<def_ref>& kept);
+  constexpr void process(const def_ref* first, std::span<const def_ref> defs, std::vector<def_ref>& kept);
 
   // ---- check and merge, per type (detail/eval_merge.hpp) ---------------------------------
 
@@ -365,6 +366,7 @@ class evaluator final : private detail::registrar, private detail::reader {
   // Registered definitions, in chunks that never move (definitions are pointed at): one heap
   // object per chunk rather than per definition.
   std::vector<std::vector<detail::def_entry>> entries_;
+  std::vector<def_ref> top_defs_;  // the definitions of every node outside submodules, node by node
   std::vector<detail::poly_box<detail::callable>> callables_;
   std::vector<detail::poly_box<detail::instance_configurer>> configurers_;
   std::vector<detail::unmatched_definition> unmatched_;

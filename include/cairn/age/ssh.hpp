@@ -24,7 +24,9 @@ inline constexpr std::string_view ssh_ed25519_label = "age-encryption.org/v1/ssh
 // The SSH wire encoding: uint32 length prefixes, big-endian.
 inline void put_ssh_string(std::vector<std::uint8_t>& out, std::span<const std::uint8_t> s) {
   const auto n = static_cast<std::uint32_t>(s.size());
-  for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<std::uint8_t>(n >> shift));
+  const std::uint8_t length[4] = {static_cast<std::uint8_t>(n >> 24), static_cast<std::uint8_t>(n >> 16),
+                                  static_cast<std::uint8_t>(n >> 8), static_cast<std::uint8_t>(n)};
+  out.insert(out.end(), std::begin(length), std::end(length));
   out.insert(out.end(), s.begin(), s.end());
 }
 

@@ -20,7 +20,8 @@ constexpr void evaluator::register_modules(const Layers& layers) {
     m->config(d);
     if (failed()) return;
   }
-  if (!unmatched_.empty()) report_unmatched(unmatched_.front());
+  if (!unmatched_.empty()) return report_unmatched(unmatched_.front());
+  settle_definitions();
 }
 
 constexpr detail::def_entry& evaluator::new_entry() {
@@ -79,11 +80,27 @@ constexpr evaluator::def_node evaluator::with_conditions(def_node&& n, const std
   return std::move(n);
 }
 
-// Room for a few definitions at the first: most options have one to three, and growing one by
-// one reallocated twice for three.
-constexpr void evaluator::add_definition(node& n, const def_ref& r) {
-  if (n.defs.capacity() == 0) n.defs.reserve(4);
-  n.defs.push_back(r);
+// The entry defines the option outside submodules whose node is `top_node`: its place in that
+// node's definitions is settled once every module has registered (settle_definitions).
+constexpr void evaluator::add_definition(detail::def_entry& entry, std::int32_t top_node) {
+  entry.top_node = top_node;
+}
+
+// Every node's definitions, in registration order, as one slice each of one array: a vector
+// per option would be a heap object per option.
+constexpr void evaluator::settle_definitions() {
+  std::vector<std::uint32_t> start(nodes_.size() + 1, 0);
+  for (const auto& chunk : entries_)
+    for (const auto& e : chunk)
+      if (e.top_node >= 0) ++start[static_cast<std::size_t>(e.top_node) + 1];
+  for (std::size_t i = 1; i < start.size(); ++i) start[i] += start[i - 1];
+  top_defs_.resize(start.back());
+  std::vector<std::uint32_t> next(start.begin(), start.end() - 1);
+  for (const auto& chunk : entries_)
+    for (const auto& e : chunk)
+      if (e.top_node >= 0) top_defs_[next[static_cast<std::size_t>(e.top_node)]++] = def_ref{&e, &e.node, nullptr};
+  for (std::size_t i = 0; i < nodes_.size(); ++i)
+    nodes_[i].defs = std::span<const def_ref>(top_defs_.data() + start[i], start[i + 1] - start[i]);
 }
 
 constexpr evaluator::def_node* evaluator::top_level_entry(const option_base& o, const std::vector<std::string>& names,
@@ -92,7 +109,7 @@ constexpr evaluator::def_node* evaluator::top_level_entry(const option_base& o, 
   if (i == nullptr || declarations_[*i].top_node < 0) return nullptr;
   auto& entry = new_entry();
   entry.where = where;
-  add_definition(nodes_[declarations_[*i].top_node], def_ref{&entry, &entry.node, nullptr});
+  add_definition(entry, declarations_[*i].top_node);
   // Attribute names below the option, built in place: {name = {name = leaf;};}.
   def_node* at = &entry.node;
   for (const auto& name : names) {
@@ -118,7 +135,7 @@ constexpr void evaluator::define(const option_base& o, const std::vector<std::st
       auto& entry = new_entry();
       entry.where = where;
       entry.node = with_conditions(wrap_below(std::move(leaf), names, 0), conditions);
-      add_definition(nodes_[declarations_[*i].top_node], def_ref{&entry, &entry.node, nullptr});
+      add_definition(entry, declarations_[*i].top_node);
       return;
     }
   }
@@ -165,8 +182,7 @@ constexpr void evaluator::define_concrete(const std::vector<std::string>& path, 
     return;
   }
   entry.node = with_conditions(wrap_below(std::move(leaf), path, i), conditions);
-  auto& n = nodes_[declarations_[tries_[t].declaration].top_node];
-  add_definition(n, def_ref{&entry, &entry.node, nullptr});
+  add_definition(entry, declarations_[tries_[t].declaration].top_node);
 }
 
 constexpr void evaluator::each(const option_base& o, detail::instance_configurer* owned, const detail::location& where,

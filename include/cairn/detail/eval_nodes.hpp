@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -22,6 +23,7 @@ struct def_entry {
   location where;
   const instance_scope* scope = nullptr;  // definitions of a submodule instance read it as `config`
   bool option_default = false;            // an option's declared default (priority 1500)
+  std::int32_t top_node = -1;             // the option outside submodules it defines, if one
 };
 
 // A definition seen at some level of a merge: the registered entry, and the part of it that
@@ -66,7 +68,8 @@ struct node {
     return own_loc;
   }
   std::uint32_t declaration = 0;
-  std::vector<def_ref> defs;      // in definition order, without the default
+  std::span<const def_ref> defs;  // in definition order, without the default
+  std::vector<def_ref> own_defs;  // the definitions of an instance's field, which `defs` views
   def_entry default_entry;        // the declared default (when has_default): a definition at priority 1500
   bool has_default = false;
   state value_state = state::unevaluated;

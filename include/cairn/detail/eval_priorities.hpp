@@ -61,7 +61,7 @@ constexpr std::vector<evaluator::def_ref> evaluator::process(const std::vector<d
 }
 
 // `first` (when not null) comes before `defs`: a node's default.
-constexpr void evaluator::process(const def_ref* first, const std::vector<def_ref>& defs, std::vector<def_ref>& kept) {
+constexpr void evaluator::process(const def_ref* first, std::span<const def_ref> defs, std::vector<def_ref>& kept) {
   kept.clear();  // discharged, then filtered in place
   kept.reserve(defs.size() + 1);
   if (first != nullptr) {

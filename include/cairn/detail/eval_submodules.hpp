@@ -118,7 +118,8 @@ constexpr void evaluator::prepare(instance_scope& s) {
   for (std::size_t i = 0; i < keys.size(); ++i) {
     auto t = field_trie(s, keys[i]);
     auto& f = field(s, keys[i], t);
-    f.defs = std::move(defs_by_key[i]);
+    f.own_defs = std::move(defs_by_key[i]);
+    f.defs = f.own_defs;
   }
 }
 
