@@ -177,7 +177,6 @@ class evaluator final : private detail::registrar, private detail::reader {
                             std::string_view file, std::int32_t priority, bool inside_instance);
 
   constexpr detail::def_entry& new_entry();
-  constexpr void add_definition(detail::def_entry& entry, std::int32_t top_node);
   constexpr void settle_definitions();
 
   constexpr std::uint32_t add_callable(detail::callable* owned) override;

@@ -80,12 +80,6 @@ constexpr evaluator::def_node evaluator::with_conditions(def_node&& n, const std
   return std::move(n);
 }
 
-// The entry defines the option outside submodules whose node is `top_node`: its place in that
-// node's definitions is settled once every module has registered (settle_definitions).
-constexpr void evaluator::add_definition(detail::def_entry& entry, std::int32_t top_node) {
-  entry.top_node = top_node;
-}
-
 // Every node's definitions, in registration order, as one slice each of one array: a vector
 // per option would be a heap object per option.
 constexpr void evaluator::settle_definitions() {
@@ -109,7 +103,7 @@ constexpr evaluator::def_node* evaluator::top_level_entry(const option_base& o, 
   if (i == nullptr || declarations_[*i].top_node < 0) return nullptr;
   auto& entry = new_entry();
   entry.where = where;
-  add_definition(entry, declarations_[*i].top_node);
+  entry.top_node = declarations_[*i].top_node;
   // Attribute names below the option, built in place: {name = {name = leaf;};}.
   def_node* at = &entry.node;
   for (const auto& name : names) {
@@ -131,11 +125,8 @@ constexpr void evaluator::define(const option_base& o, const std::vector<std::st
         *at = std::move(leaf);
         return;
       }
-    } else if (auto* i = declaration_index_.find(o.path); i != nullptr && declarations_[*i].top_node >= 0) {
-      auto& entry = new_entry();
-      entry.where = where;
-      entry.node = with_conditions(wrap_below(std::move(leaf), names, 0), conditions);
-      add_definition(entry, declarations_[*i].top_node);
+    } else if (auto* at = top_level_entry(o, {}, where); at != nullptr) {
+      *at = with_conditions(wrap_below(std::move(leaf), names, 0), conditions);  // conditions outermost
       return;
     }
   }
@@ -182,7 +173,7 @@ constexpr void evaluator::define_concrete(const std::vector<std::string>& path, 
     return;
   }
   entry.node = with_conditions(wrap_below(std::move(leaf), path, i), conditions);
-  add_definition(entry, declarations_[tries_[t].declaration].top_node);
+  entry.top_node = declarations_[tries_[t].declaration].top_node;
 }
 
 constexpr void evaluator::each(const option_base& o, detail::instance_configurer* owned, const detail::location& where,

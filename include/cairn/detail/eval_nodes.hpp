@@ -23,7 +23,9 @@ struct def_entry {
   location where;
   const instance_scope* scope = nullptr;  // definitions of a submodule instance read it as `config`
   bool option_default = false;            // an option's declared default (priority 1500)
-  std::int32_t top_node = -1;             // the option outside submodules it defines, if one
+  // The node of the option outside submodules it defines, if one: its place among that node's
+  // definitions is settled once every module has registered (settle_definitions).
+  std::int32_t top_node = -1;
 };
 
 // A definition seen at some level of a merge: the registered entry, and the part of it that
