@@ -112,7 +112,7 @@ class evaluator final : private detail::registrar, private detail::reader {
   // For the manual and `option PATH`.
   constexpr const std::vector<detail::declaration>& declarations() const { return declarations_; }
   constexpr const detail::declaration* find_declaration(std::string_view pattern) const {
-    auto* i = declaration_index_.find(pattern);
+    auto* i = find_path(pattern);
     return i ? &declarations_[*i] : nullptr;
   }
   constexpr const std::vector<const module_info*>& modules() const { return modules_; }
@@ -128,6 +128,8 @@ class evaluator final : private detail::registrar, private detail::reader {
   }
 
   static constexpr std::vector<std::string> split_path(std::string_view dotted);
+  // The same, appended to `out`.
+  static constexpr void split_path_into(std::string_view dotted, std::vector<std::string>& out);
 
  private:
   using def_ref = detail::def_ref;
@@ -149,12 +151,19 @@ class evaluator final : private detail::registrar, private detail::reader {
   constexpr const type_descriptor& type_of(const detail::declaration& d) const;
 
   constexpr void declare(const option_base& o);
+  // The index of the declaration of the option `o` declares, if it is declared.
+  constexpr const std::uint32_t* declaration_of(const option_base& o) const;
+  // The index of the declaration of a path (a pattern for submodule fields).
+  constexpr const std::uint32_t* find_path(std::string_view pattern) const;
+  constexpr auto path_of() const {
+    return [this](std::uint32_t i) { return declarations_[i].path; };
+  }
 
   constexpr const type_descriptor* merge_types(detail::declaration& d, const type_descriptor& a,
                                                const type_descriptor& b);
   static constexpr bool same_type(const type_descriptor& a, const type_descriptor& b);
 
-  constexpr std::uint32_t insert_trie(const std::vector<std::string>& loc, std::uint32_t declaration);
+  constexpr std::uint32_t insert_trie(std::span<const std::string> loc, std::uint32_t declaration);
 
   constexpr void check_nesting();
   constexpr void index_fields();
@@ -243,7 +252,7 @@ class evaluator final : private detail::registrar, private detail::reader {
 
   constexpr std::string_view instance_name(const instance_scope* scope) const override;
 
-  static constexpr void insert_at(attrs& into, const std::vector<std::string>& loc, std::size_t i, const value& v);
+  static constexpr void insert_at(attrs& into, std::span<const std::string> loc, std::size_t i, const value& v);
 
   constexpr const value& force(node& n);
 
@@ -326,7 +335,7 @@ class evaluator final : private detail::registrar, private detail::reader {
 
   constexpr std::uint32_t field_trie(const instance_scope& s, std::string_view key) const;
 
-  constexpr node& field(instance_scope& s, const std::string& key, std::uint32_t t);
+  constexpr detail::field_node& field(instance_scope& s, const std::string& key, std::uint32_t t);
 
   constexpr value subtree_value(instance_scope& s, std::uint32_t t, const std::string& prefix);
 
@@ -359,7 +368,9 @@ class evaluator final : private detail::registrar, private detail::reader {
   std::vector<const module_info*> fold_order_;  // reversed: the order of definitions
   // Reserved for every option at set-up: never moves (nodes and the trie point into it).
   std::vector<detail::declaration> declarations_;
+  std::vector<std::string> segments_;  // every declaration's path, segment by segment (reserved: never moves)
   detail::string_index declaration_index_;
+  detail::address_index option_index_;  // the same by option object, at run time
   std::vector<detail::trie_node> tries_;
   std::vector<node> nodes_;  // reserved for every option at set-up: never moves (nodes are pointed at)
   // Registered definitions, in chunks that never move (definitions are pointed at): one heap

@@ -38,7 +38,9 @@ inline std::vector<const declaration*> visible_declarations(const evaluator& e) 
   std::vector<const declaration*> out;
   for (const auto& d : e.declarations())
     if (!d.internal) out.push_back(&d);
-  std::sort(out.begin(), out.end(), [](auto* a, auto* b) { return a->loc < b->loc; });
+  std::sort(out.begin(), out.end(), [](auto* a, auto* b) {
+    return std::lexicographical_compare(a->loc.begin(), a->loc.end(), b->loc.begin(), b->loc.end());
+  });
   return out;
 }
 

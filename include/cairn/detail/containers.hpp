@@ -22,77 +22,168 @@ constexpr std::uint64_t fnv1a(std::string_view s) {
   return h;
 }
 
-// Open addressing from strings to 32-bit indices. Keys are views: the strings they view must
-// outlive the index (the evaluator's keys are option paths and its declarations' segments,
-// which never move), so that indexing copies no string.
+// Open addressing from strings to 32-bit indices, each slot only a hash and an index: the key
+// of an index is given back by the caller (`key_of(index)`: a declaration's path, a trie node's
+// name), so that indexing copies no string and a slot takes 8 bytes (a host of 20,000 options
+// indexes tens of thousands of keys, and every page it touches costs).
 class string_index {
  public:
-  constexpr const std::uint32_t* find(std::string_view key) const {
+  template <class KeyOf>
+  constexpr const std::uint32_t* find(std::string_view key, const KeyOf& key_of) const {
     if (slots_.empty()) return nullptr;
     auto mask = slots_.size() - 1;
-    auto h = fnv1a(key);
+    auto h = hash(key);
     for (auto i = h & mask;; i = (i + 1) & mask) {
       const auto& s = slots_[i];
-      if (!s.used) return nullptr;
-      if (s.hash == h && s.key == key) return &s.value;
+      if (s.index == empty) return nullptr;
+      if (s.hash == h && key_of(s.index) == key) return &s.index;
     }
   }
 
-  // Inserts key -> value unless present; returns the stored value (`value` when it was not).
-  constexpr std::uint32_t insert(std::string_view key, std::uint32_t value) {
-    if ((count_ + 1) * 2 > slots_.size()) grow();
+  // Inserts key -> index unless present; returns the stored index (`index` when it was not).
+  template <class KeyOf>
+  constexpr std::uint32_t insert(std::string_view key, std::uint32_t index, const KeyOf& key_of) {
+    if (4 * (count_ + 1) > 3 * slots_.size()) rehash(slots_.empty() ? 16 : slots_.size() * 2);
     auto mask = slots_.size() - 1;
-    auto h = fnv1a(key);
+    auto h = hash(key);
     for (auto i = h & mask;; i = (i + 1) & mask) {
       auto& s = slots_[i];
-      if (!s.used) {
-        s.used = true;
-        s.hash = h;
-        s.key = key;
-        s.value = value;
+      if (s.index == empty) {
+        s = {h, index};
         ++count_;
-        return value;
+        return index;
       }
-      if (s.hash == h && s.key == key) return s.value;
+      if (s.hash == h && key_of(s.index) == key) return s.index;
     }
   }
 
   constexpr std::size_t size() const { return count_; }
 
-  // Room for `n` keys without growing (each growth rehashes and copies every key).
+  // Room for `n` keys without growing (at most three quarters of the slots are used).
   constexpr void reserve(std::size_t n) {
-    std::size_t want = 64;
-    while (want < 2 * n) want *= 2;
+    std::size_t want = 16;
+    while (3 * want < 4 * n) want *= 2;
     if (want > slots_.size()) rehash(want);
   }
 
  private:
+  static constexpr std::uint32_t empty = 0xFFFFFFFF;
   struct slot {
-    std::string_view key;
-    std::uint64_t hash = 0;  // fnv1a(key)
-    std::uint32_t value = 0;
-    bool used = false;
+    std::uint32_t hash = 0;  // fnv1a of the key, its low half
+    std::uint32_t index = empty;
   };
 
-  constexpr void grow() { rehash(slots_.empty() ? 64 : slots_.size() * 2); }
+  static constexpr std::uint32_t hash(std::string_view key) { return static_cast<std::uint32_t>(fnv1a(key)); }
 
   constexpr void rehash(std::size_t size) {
     std::vector<slot> old = std::move(slots_);
     slots_ = std::vector<slot>(size);
     auto mask = slots_.size() - 1;
-    for (auto& s : old) {
-      if (!s.used) continue;
+    for (const auto& s : old) {
+      if (s.index == empty) continue;
       auto i = s.hash & mask;
-      while (slots_[i].used) i = (i + 1) & mask;
-      slots_[i].used = true;
-      slots_[i].hash = s.hash;
-      slots_[i].key = s.key;
-      slots_[i].value = s.value;
+      while (slots_[i].index != empty) i = (i + 1) & mask;
+      slots_[i] = s;
     }
   }
 
   std::vector<slot> slots_;
   std::size_t count_ = 0;
+};
+
+// Open addressing from object addresses to 32-bit indices, at run time only (an address is no
+// number in constant evaluation): the evaluator finds an option's declaration by the option
+// object itself, without hashing and comparing its path.
+class address_index {
+ public:
+  const std::uint32_t* find(const void* key) const {
+    if (slots_.empty()) return nullptr;
+    auto mask = slots_.size() - 1;
+    for (auto i = slot_of(key) & mask;; i = (i + 1) & mask) {
+      const auto& s = slots_[i];
+      if (s.key == key) return &s.value;
+      if (s.key == nullptr) return nullptr;
+    }
+  }
+
+  // Inserts key -> value unless present.
+  void insert(const void* key, std::uint32_t value) {
+    if (4 * (count_ + 1) > 3 * slots_.size()) rehash(slots_.empty() ? 64 : slots_.size() * 2);
+    auto mask = slots_.size() - 1;
+    for (auto i = slot_of(key) & mask;; i = (i + 1) & mask) {
+      auto& s = slots_[i];
+      if (s.key == key) return;
+      if (s.key == nullptr) {
+        s = {key, value};
+        ++count_;
+        return;
+      }
+    }
+  }
+
+  void reserve(std::size_t n) {
+    std::size_t want = 64;
+    while (3 * want < 4 * n) want *= 2;  // at most three quarters used
+    if (want > slots_.size()) rehash(want);
+  }
+
+ private:
+  struct slot {
+    const void* key = nullptr;
+    std::uint32_t value = 0;
+  };
+
+  static std::size_t slot_of(const void* key) {
+    auto bits = static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(key));
+    return static_cast<std::size_t>((bits * 0x9E3779B97F4A7C15ULL) >> 20);  // Fibonacci hashing
+  }
+
+  void rehash(std::size_t size) {
+    std::vector<slot> old = std::move(slots_);
+    slots_ = std::vector<slot>(size);
+    count_ = 0;
+    for (const auto& s : old)
+      if (s.key != nullptr) insert(s.key, s.value);
+  }
+
+  std::vector<slot> slots_;
+  std::size_t count_ = 0;
+};
+
+// A list of pointers holding its first one in place: most options have one declaration, and a
+// vector would be a heap object each.
+template <class T>
+class pointer_list {
+ public:
+  class iterator {
+   public:
+    constexpr iterator(const pointer_list* list, std::size_t i) : list_(list), i_(i) {}
+    constexpr T* operator*() const { return (*list_)[i_]; }
+    constexpr iterator& operator++() {
+      ++i_;
+      return *this;
+    }
+    constexpr bool operator==(const iterator& other) const { return i_ == other.i_; }
+
+   private:
+    const pointer_list* list_;
+    std::size_t i_;
+  };
+
+  constexpr void push_back(T* p) {
+    if (first_ == nullptr) first_ = p;
+    else rest_.push_back(p);
+  }
+  constexpr std::size_t size() const { return first_ == nullptr ? 0 : 1 + rest_.size(); }
+  constexpr bool empty() const { return first_ == nullptr; }
+  constexpr T* front() const { return first_; }
+  constexpr T* operator[](std::size_t i) const { return i == 0 ? first_ : rest_[i - 1]; }
+  constexpr iterator begin() const { return {this, 0}; }
+  constexpr iterator end() const { return {this, size()}; }
+
+ private:
+  T* first_ = nullptr;
+  std::vector<T*> rest_;
 };
 
 // Scratch vectors lent to one computation at a time and kept for the next, so that a step done

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -15,12 +16,18 @@
 
 namespace cairn::detail {
 
+// The type of an enum declared more than once: the union of the declarations' values.
+struct enum_union {
+  type_descriptor type;
+  std::vector<std::string_view> values;
+};
+
 // The merged declaration of one option path (a pattern for submodule fields).
 struct declaration {
   std::string_view path;  // the first declaring option's (option paths are static)
-  std::vector<std::string> loc;
+  std::span<const std::string> loc;  // its segments, in the evaluator's one array of them
   const type_descriptor* type = nullptr;
-  std::vector<const option_base*> declared_by;  // in the order NixOS folds them
+  pointer_list<const option_base> declared_by;  // in the order NixOS folds them
   const option_base* with_default = nullptr;
   std::string description;
   std::string_view example;
@@ -33,12 +40,16 @@ struct declaration {
   // declaration and the field's path inside an instance ("uid"), to read fields directly.
   std::int32_t container = -1;
   std::string field_key;
-  // Enum unions create types of their own.
-  box<type_descriptor> merged_type;
-  std::vector<std::string_view> merged_values;
+  box<enum_union> merged_enum;  // an enum declared more than once: the union
 };
 
 struct trie_node {
+  // The key of by_name's index i.
+  struct name_at {
+    const std::vector<std::string_view>* names;
+    constexpr std::string_view operator()(std::uint32_t i) const { return (*names)[i]; }
+  };
+
   // Literal children, in declaration order: views of the segments of the declaration that
   // made each child (declarations never move and their paths never change).
   std::vector<std::string_view> names;
@@ -48,13 +59,13 @@ struct trie_node {
   std::int32_t declaration = -1;
   // Positions in `names` by name, once there are many: a host of hundreds of modules has
   // hundreds of top-level names, looked up for every declaration.
-  string_index by_name;
+  box<string_index> by_name;  // made with the ninth name (most nodes are leaves)
 
   static constexpr std::size_t indexed_from = 8;
 
   constexpr std::uint32_t child(std::string_view name) const {
     if (names.size() > indexed_from) {
-      const std::uint32_t* i = by_name.find(name);
+      const std::uint32_t* i = by_name->find(name, name_at{&names});
       return i != nullptr ? children[*i] : 0;
     }
     for (std::size_t i = 0; i < names.size(); ++i)
@@ -66,9 +77,10 @@ struct trie_node {
     names.emplace_back(name);
     children.push_back(node);
     if (names.size() == indexed_from + 1) {
-      for (std::size_t i = 0; i < names.size(); ++i) by_name.insert(names[i], static_cast<std::uint32_t>(i));
+      by_name = box<string_index>::make();
+      for (std::size_t i = 0; i < names.size(); ++i) by_name->insert(names[i], static_cast<std::uint32_t>(i), name_at{&names});
     } else if (names.size() > indexed_from + 1) {
-      by_name.insert(name, static_cast<std::uint32_t>(names.size() - 1));
+      by_name->insert(name, static_cast<std::uint32_t>(names.size() - 1), name_at{&names});
     }
   }
 };

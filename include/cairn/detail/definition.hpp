@@ -35,12 +35,19 @@ struct def_node {
   kind type = kind::plain;
   std::int32_t number = 0;      // priority (override_) or order (order)
   std::uint32_t callable = 0;   // condition or thunk, owned by the evaluator
-  value plain;                  // kind::plain
-  std::string name;                // kind::attrs: the one attribute it defines, as children[0]
-  std::vector<def_node> children;  // merge contents, or the one content
+  value plain;                     // kind::plain; kind::attrs: the name of its attribute
+  std::vector<def_node> children;  // merge contents, or the one content (an attribute's value)
   // kind::thunk once computed: the value, owned by the evaluator (a deferred value is computed
   // once however often its definition is checked, merged and shown).
   const value* forced = nullptr;
+
+  // kind::attrs: {name = children[0];}. The name is held in `plain` (a definition has a value
+  // or attributes, never both): a registered definition is a smaller object.
+  constexpr std::string_view attr_name() const { return plain.as_string(); }
+  constexpr void make_attr(std::string_view name) {
+    type = kind::attrs;
+    plain = value(name);
+  }
 
   static constexpr def_node of(value&& v) {
     def_node n;

@@ -63,8 +63,7 @@ constexpr evaluator::def_node evaluator::wrap_below(def_node&& leaf, const std::
                                                     std::size_t from) {
   for (std::size_t i = loc.size(); i-- > from;) {
     def_node a;
-    a.type = def_node::kind::attrs;
-    a.name = loc[i];
+    a.make_attr(loc[i]);
     a.children.push_back(std::move(leaf));
     leaf = std::move(a);
   }
@@ -99,7 +98,7 @@ constexpr void evaluator::settle_definitions() {
 
 constexpr evaluator::def_node* evaluator::top_level_entry(const option_base& o, const std::vector<std::string>& names,
                                                           const detail::location& where) {
-  auto* i = declaration_index_.find(o.path);
+  auto* i = declaration_of(o);
   if (i == nullptr || declarations_[*i].top_node < 0) return nullptr;
   auto& entry = new_entry();
   entry.where = where;
@@ -107,8 +106,7 @@ constexpr evaluator::def_node* evaluator::top_level_entry(const option_base& o, 
   // Attribute names below the option, built in place: {name = {name = leaf;};}.
   def_node* at = &entry.node;
   for (const auto& name : names) {
-    at->type = def_node::kind::attrs;
-    at->name = name;
+    at->make_attr(name);
     at = &at->children.emplace_back();
   }
   return at;
@@ -179,12 +177,12 @@ constexpr void evaluator::define_concrete(const std::vector<std::string>& path, 
 constexpr void evaluator::each(const option_base& o, detail::instance_configurer* owned, const detail::location& where,
                                const std::vector<std::uint32_t>& conditions) {
   configurers_.emplace_back(owned);
-  auto* index = declaration_index_.find(o.path);
+  auto* index = declaration_of(o);
   if (index == nullptr || declarations_[*index].top_node < 0) {
     return fail("The option `" + std::string(o.path) + "' configured with each() at " + where_of(where) +
                 " does not exist: its module is not imported.");
   }
-  nodes_[declarations_[*index].top_node].each.push_back({owned, where, conditions});
+  nodes_[declarations_[*index].top_node].submodule().each.push_back({owned, where, conditions});
 }
 
 // Definitions from each(): fields of this instance, relative to its container.
@@ -223,7 +221,7 @@ constexpr void evaluator::define_in_instance(instance_scope& scope, const option
         suggestions.push_back(detail::show_option(sl));
       }
     std::string not_imported;
-    if (declaration_index_.find(o.path) == nullptr) not_imported = where_of(o);
+    if (find_path(o.path) == nullptr) not_imported = where_of(o);
     return fail(detail::messages::does_not_exist(
         detail::show_option(loc), {shown{where_of(where), display_below(leaf, path, matched)}}, suggestions, false,
         not_imported));

@@ -20,7 +20,9 @@ constexpr void evaluator::set_up(const module_info& root) {
       segments += 1 + static_cast<std::size_t>(std::count(o->path.begin(), o->path.end(), '.'));
     }
   declarations_.reserve(options);
+  segments_.reserve(segments);
   declaration_index_.reserve(options);
+  if (!std::is_constant_evaluated()) option_index_.reserve(options);
   tries_.reserve(segments + 1);  // at most one node per segment, and the root
   nodes_.reserve(options);
   for (const auto* m : fold_order_)
@@ -63,6 +65,16 @@ constexpr std::string evaluator::where_of(const detail::location& l) {
   return detail::normalize_path(l.file) + ":" + detail::to_string(std::int64_t(l.line));
 }
 
+constexpr const std::uint32_t* evaluator::declaration_of(const option_base& o) const {
+  if (!std::is_constant_evaluated())
+    if (const auto* i = option_index_.find(&o); i != nullptr) return i;
+  return find_path(o.path);  // at compile time; or an option object no imported module declares
+}
+
+constexpr const std::uint32_t* evaluator::find_path(std::string_view pattern) const {
+  return declaration_index_.find(pattern, path_of());
+}
+
 constexpr bool evaluator::is_placeholder(std::string_view segment) {
   return segment.size() >= 2 && segment.front() == '<' && segment.back() == '>';
 }
@@ -71,11 +83,14 @@ constexpr const type_descriptor& evaluator::type_of(const detail::declaration& d
 
 constexpr void evaluator::declare(const option_base& o) {
   auto index = static_cast<std::uint32_t>(declarations_.size());
-  auto existing = declaration_index_.insert(o.path, index);  // one probe for a new path and a known one
+  auto existing = declaration_index_.insert(o.path, index, path_of());  // one probe for a new path and a known one
+  if (!std::is_constant_evaluated()) option_index_.insert(&o, existing);
   if (existing == index) {
     auto& d = declarations_.emplace_back();  // within the capacity reserved at set-up
     d.path = o.path;
-    d.loc = split_path(o.path);
+    auto first = segments_.size();
+    split_path_into(o.path, segments_);  // within the capacity reserved at set-up
+    d.loc = std::span<const std::string>(segments_.data() + first, segments_.size() - first);
     d.type = o.type;
     d.declared_by.push_back(&o);
     if (o.has_default) d.with_default = &o;
@@ -119,13 +134,15 @@ constexpr const type_descriptor* evaluator::merge_types(detail::declaration& d, 
   if (a.kind != b.kind || a.name != b.name) return nullptr;
   switch (a.kind) {
     case type_kind::enumeration: {
-      d.merged_values.assign(a.values.begin(), a.values.end());
+      auto merged = detail::box<detail::enum_union>::make();
+      merged->values.assign(a.values.begin(), a.values.end());
       for (auto v : b.values)
-        if (std::find(d.merged_values.begin(), d.merged_values.end(), v) == d.merged_values.end())
-          d.merged_values.push_back(v);
-      d.merged_type = detail::box<type_descriptor>::make(a);
-      d.merged_type->values = std::span<const std::string_view>(d.merged_values.data(), d.merged_values.size());
-      return d.merged_type.get();
+        if (std::find(merged->values.begin(), merged->values.end(), v) == merged->values.end())
+          merged->values.push_back(v);
+      merged->type = a;
+      merged->type.values = std::span<const std::string_view>(merged->values.data(), merged->values.size());
+      d.merged_enum = std::move(merged);  // `a` may be the one it replaces: not read after this
+      return &d.merged_enum->type;
     }
     case type_kind::integer:
       return a.bounded == b.bounded && a.min == b.min && a.max == b.max ? &a : nullptr;
@@ -152,7 +169,7 @@ constexpr bool evaluator::same_type(const type_descriptor& a, const type_descrip
   return (a.elem == nullptr || same_type(*a.elem, *b.elem)) && (a.elem2 == nullptr || same_type(*a.elem2, *b.elem2));
 }
 
-constexpr std::uint32_t evaluator::insert_trie(const std::vector<std::string>& loc, std::uint32_t declaration) {
+constexpr std::uint32_t evaluator::insert_trie(std::span<const std::string> loc, std::uint32_t declaration) {
   std::uint32_t t = 0;
   for (const auto& segment : loc) {
     std::uint32_t next = 0;
@@ -202,7 +219,7 @@ constexpr void evaluator::check_nesting() {
     if (!in_submodule && !inside_submodule_option(d)) {
       d.top_node = static_cast<std::int32_t>(nodes_.size());
       auto& n = nodes_.emplace_back();  // within the capacity reserved at set-up
-      n.declared_loc = &d.loc;
+      n.path = d.loc;
       n.declaration = i;
       init_default(n, d);
     }
@@ -277,15 +294,20 @@ constexpr void evaluator::init_default(node& n, const detail::declaration& d) {
 }
 
 constexpr std::vector<std::string> evaluator::split_path(std::string_view dotted) {
-  // Segments may be quoted as showOption prints them: environment.etc."ssh/sshd_config".text
   std::vector<std::string> out;
   out.reserve(1 + static_cast<std::size_t>(std::count(dotted.begin(), dotted.end(), '.')));
+  split_path_into(dotted, out);
+  return out;
+}
+
+constexpr void evaluator::split_path_into(std::string_view dotted, std::vector<std::string>& out) {
+  // Segments may be quoted as showOption prints them: environment.etc."ssh/sshd_config".text
   if (dotted.find('"') == std::string_view::npos) {  // no quoted segment: cut at every dot
     std::size_t start = 0;
     for (std::size_t dot; (dot = dotted.find('.', start)) != std::string_view::npos; start = dot + 1)
       out.emplace_back(dotted.substr(start, dot - start));
     out.emplace_back(dotted.substr(start));
-    return out;
+    return;
   }
   std::string current;
   bool quoted = false;
@@ -305,7 +327,6 @@ constexpr std::vector<std::string> evaluator::split_path(std::string_view dotted
     }
   }
   out.push_back(current);
-  return out;
 }
 
 }  // namespace cairn

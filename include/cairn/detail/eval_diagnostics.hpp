@@ -25,7 +25,7 @@ constexpr void evaluator::report_unmatched(const detail::unmatched_definition& u
     suggestions.push_back(detail::show_option(s));
   }
   std::string not_imported;
-  if (u.option != nullptr && declaration_index_.find(u.option->path) == nullptr) not_imported = where_of(*u.option);
+  if (u.option != nullptr && find_path(u.option->path) == nullptr) not_imported = where_of(*u.option);
   shown definition{where_of(u.ref.entry->where), display_below(*u.ref.node, u.below, 0)};
   fail(detail::messages::does_not_exist(detail::show_option(u.loc), {definition}, suggestions,
                                         declarations_.empty(), not_imported));
@@ -69,7 +69,7 @@ constexpr std::optional<value> evaluator::display(const def_node& n) const {
       auto v = display(n.children[0]);
       if (!v) return std::nullopt;
       attrs out;
-      out.set(n.name, std::move(*v));
+      out.set(n.attr_name(), std::move(*v));
       return out;
     }
     case def_node::kind::override_:

@@ -48,7 +48,7 @@ constexpr evaluator::resolved evaluator::walk(node& n, std::vector<std::string> 
   instance_scope* scope = nullptr;
   std::size_t used = 0;
   if (type_of(declarations_[n.declaration]).kind == type_kind::submodule) {
-    scope = n.instances.empty() ? nullptr : n.instances.front().get();
+    scope = n.submodule().instances.empty() ? nullptr : n.submodule().instances.front().get();
   } else {
     scope = find_instance(n, rest.front());
     used = 1;
@@ -68,7 +68,7 @@ constexpr evaluator::resolved evaluator::walk(node& n, std::vector<std::string> 
   while (i < rest.size()) {
     auto next = tries_[t].child(rest[i]);
     if (next == 0) {
-      std::vector<std::string> prefix = n.loc();
+      std::vector<std::string> prefix(n.loc().begin(), n.loc().end());
       for (std::size_t j = 0; j <= i; ++j) prefix.push_back(rest[j]);
       fail("The option `" + detail::show_option(prefix) + "' does not exist.");
       return r;
@@ -144,7 +144,7 @@ constexpr const value& evaluator::placeholder(const type_descriptor& t) {
 constexpr const value& evaluator::read_option(const option_base& o, const std::vector<std::string>& names,
                                               std::uint8_t bound, const instance_scope* scope) {
   if (failed()) return empty_;
-  if (auto* i = declaration_index_.find(o.path); i != nullptr) {
+  if (auto* i = declaration_of(o); i != nullptr) {
     const auto& d = declarations_[*i];
     if (d.top_node >= 0 && names.empty()) return force(nodes_[d.top_node]);  // the common case
     if (d.container >= 0 && names.size() == bound) {  // a field: users.users.<name>.uid
@@ -152,7 +152,7 @@ constexpr const value& evaluator::read_option(const option_base& o, const std::v
       instances(c);
       if (failed()) return empty_;
       instance_scope* s = nullptr;
-      if (declarations_[d.container].type->kind == type_kind::submodule) s = c.instances.front().get();
+      if (declarations_[d.container].type->kind == type_kind::submodule) s = c.submodule().instances.front().get();
       else if (bound >= 1) s = find_instance(c, names[0]);
       else if (scope != nullptr && scope->container == &c) s = const_cast<instance_scope*>(scope);
       if (s != nullptr) {
@@ -182,7 +182,7 @@ constexpr std::vector<std::string> evaluator::names(const option_base& o, const 
   if (failed()) return out;
   if (r.target != nullptr && r.rest.empty() && is_submodule_container(type_of(declarations_[r.target->declaration]))) {
     instances(*r.target);
-    for (const auto& s : r.target->instances) out.push_back(s->name);
+    for (const auto& s : r.target->submodule().instances) out.push_back(s->name);
     return out;
   }
   const auto& v = value_at(r);
@@ -197,7 +197,7 @@ constexpr std::string_view evaluator::instance_name(const instance_scope* scope)
   return scope ? std::string_view(scope->name) : std::string_view();
 }
 
-constexpr void evaluator::insert_at(attrs& into, const std::vector<std::string>& loc, std::size_t i, const value& v) {
+constexpr void evaluator::insert_at(attrs& into, std::span<const std::string> loc, std::size_t i, const value& v) {
   if (i + 1 == loc.size()) {
     into.set(loc[i], v);
     return;
@@ -268,7 +268,7 @@ constexpr value evaluator::compute(node& n) {
     fail(detail::messages::no_value(detail::show_option(n.loc())));
     return {};
   }
-  return merge_values(detail::loc_ref{&n.loc()}, type, *processed, n);
+  return merge_values(detail::loc_ref{n.loc()}, type, *processed, n);
 }
 
 // The value of a definition at this level: plain, or computed (deferred definitions).

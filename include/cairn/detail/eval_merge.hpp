@@ -151,14 +151,14 @@ constexpr value evaluator::merge_list(const detail::loc_ref& loc, const type_des
     for (std::size_t m = 0; m < items.size(); ++m) {
       if (in_place) {
         if (!check_head(elem, items[m])) {
-          fail(detail::messages::not_of_type(detail::loc_ref{nullptr, &loc, {}, n + 1, m + 1}.shown(), describe(elem),
+          fail(detail::messages::not_of_type(detail::loc_ref{{}, &loc, {}, n + 1, m + 1}.shown(), describe(elem),
                                              {shown{where_of(defs[n].entry->where), items[m]}}, false));
           return {};
         }
         out.push_back(items[m]);
       } else {
         def_ref single{defs[n].entry, nullptr, &items[m]};
-        out.push_back(merge_values(detail::loc_ref{nullptr, &loc, {}, n + 1, m + 1}, elem, {single}, owner));
+        out.push_back(merge_values(detail::loc_ref{{}, &loc, {}, n + 1, m + 1}, elem, {single}, owner));
         if (failed()) return {};
       }
     }
@@ -185,7 +185,7 @@ constexpr value evaluator::merge_attrs(const detail::loc_ref& loc, const type_de
   const type_descriptor& elem = anything ? type : *type.elem;
   detail::vector_pool<def_ref>::lease processed(def_refs_);
   for_each_name(*items, [&](std::string_view name, const std::vector<def_ref>& group) {
-    detail::loc_ref element_loc{nullptr, &loc, name};
+    detail::loc_ref element_loc{{}, &loc, name};
     // One plain definition has nothing to discharge, no rival priority and no order: process()
     // would return it as it is (and allocate a vector for it).
     if (group.size() == 1 && group.front().plain != nullptr) {
@@ -206,7 +206,7 @@ constexpr void evaluator::attr_definitions(const std::vector<def_ref>& defs, nod
   for (const auto& r : defs) {
     if (r.node != nullptr && r.node->type == def_node::kind::attrs) {
       const auto& c = r.node->children[0];
-      items.push_back({r.node->name, c.type == def_node::kind::plain ? def_ref{r.entry, nullptr, &c.plain}
+      items.push_back({r.node->attr_name(), c.type == def_node::kind::plain ? def_ref{r.entry, nullptr, &c.plain}
                                                                      : def_ref{r.entry, &c, nullptr}});
       continue;
     }

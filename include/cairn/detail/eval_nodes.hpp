@@ -45,6 +45,7 @@ struct each_entry {
 enum class state : std::uint8_t { unevaluated, evaluating, done };
 
 struct node;
+struct field_node;
 
 struct instance_scope {
   std::string name;
@@ -54,34 +55,49 @@ struct instance_scope {
   std::vector<std::string> bound;     // placeholder names from the root to this instance
   bool prepared = false;
   std::vector<std::string> field_keys;  // relative dotted paths, parallel to field_nodes
-  std::vector<box<node>> field_nodes;
+  std::vector<box<field_node>> field_nodes;
   std::vector<box<def_entry>> own;  // definitions from each() for this instance
   std::vector<std::string> own_keys;
   std::vector<std::uint32_t> own_group;
 };
 
-struct node {
-  // Its path: options outside submodules point at their declaration's (not copied, a large
-  // host has tens of thousands), fields of instances own theirs.
-  const std::vector<std::string>* declared_loc = nullptr;
-  std::vector<std::string> own_loc;
-  constexpr const std::vector<std::string>& loc() const {
-    if (declared_loc != nullptr) return *declared_loc;
-    return own_loc;
-  }
-  std::uint32_t declaration = 0;
-  std::span<const def_ref> defs;  // in definition order, without the default
-  std::vector<def_ref> own_defs;  // the definitions of an instance's field, which `defs` views
-  def_entry default_entry;        // the declared default (when has_default): a definition at priority 1500
-  bool has_default = false;
-  state value_state = state::unevaluated;
-  value result;
-  std::vector<box<value>> forced;  // values of deferred definitions, alive with the node
-  // Submodule containers:
+// What only the node of a submodule option has: its instances.
+struct submodule_state {
   state names_state = state::unevaluated;
   std::vector<box<instance_scope>> instances;  // in name order
   std::vector<each_entry> each;
+};
+
+// The memoised value of an option outside submodules, or of a field of an instance. Nodes are
+// kept small: a large host has tens of thousands, and every page of them costs its start.
+struct node {
+  // Its path: options outside submodules view their declaration's (not copied), fields of
+  // instances their own (field_node).
+  std::span<const std::string> path;
+  constexpr std::span<const std::string> loc() const { return path; }
+  std::uint32_t declaration = 0;
+  bool has_default = false;
+  state value_state = state::unevaluated;
+  std::span<const def_ref> defs;  // in definition order, without the default
+  def_entry default_entry;        // the declared default (when has_default): a definition at priority 1500
+  value result;
+  std::vector<box<value>> forced;  // values of deferred definitions, alive with the node
   instance_scope* scope = nullptr;  // the instance this node is a field of
+  // A submodule option's instances, made when first asked for.
+  constexpr submodule_state& submodule() {
+    if (!submodule_) submodule_ = box<submodule_state>::make();
+    return *submodule_;
+  }
+
+ private:
+  box<submodule_state> submodule_;
+};
+
+// A field of a submodule instance: owns its path and its definitions, which `path` and `defs`
+// view (a field node is boxed: it never moves).
+struct field_node : node {
+  std::vector<std::string> own_path;
+  std::vector<def_ref> own_defs;
 };
 
 // A definition as `option PATH` explains it.
@@ -100,7 +116,7 @@ struct definition_report {
 // An option path built only when a message needs it: merges below an option (list entries,
 // attribute names) must not allocate paths, constant evaluation pays for every allocation.
 struct loc_ref {
-  const std::vector<std::string>* base = nullptr;
+  std::span<const std::string> base;
   const loc_ref* parent = nullptr;
   std::string_view name;
   std::size_t definition = 0;  // list entries: [definition <definition>-entry <entry>]
@@ -109,7 +125,7 @@ struct loc_ref {
   constexpr std::vector<std::string> materialize() const {
     std::vector<std::string> out;
     if (parent != nullptr) out = parent->materialize();
-    else if (base != nullptr) out = *base;
+    else out.assign(base.begin(), base.end());
     if (definition != 0)
       out.push_back("[definition " + to_string(std::int64_t(definition)) + "-entry " +
                     to_string(std::int64_t(entry)) + "]");

@@ -8,26 +8,26 @@
 namespace cairn {
 
 constexpr evaluator::instance_scope* evaluator::find_instance(node& n, std::string_view name) {
-  std::size_t lo = 0, hi = n.instances.size();  // instances are in name order
+  std::size_t lo = 0, hi = n.submodule().instances.size();  // instances are in name order
   while (lo < hi) {
     std::size_t mid = (lo + hi) / 2;
-    if (std::string_view(n.instances[mid]->name) < name) lo = mid + 1;
+    if (std::string_view(n.submodule().instances[mid]->name) < name) lo = mid + 1;
     else hi = mid;
   }
-  if (lo < n.instances.size() && n.instances[lo]->name == name) return n.instances[lo].get();
+  if (lo < n.submodule().instances.size() && n.submodule().instances[lo]->name == name) return n.submodule().instances[lo].get();
   return nullptr;
 }
 
 // The instances of a submodule container: for attrs_of<submodule> one per name whose
 // definitions survive their conditions (NixOS's attrsOf is strict in them).
 constexpr void evaluator::instances(node& n) {
-  if (failed() || n.names_state == detail::state::done) return;
-  if (n.names_state == detail::state::evaluating) return report_cycle(&n, true);
-  n.names_state = detail::state::evaluating;
+  if (failed() || n.submodule().names_state == detail::state::done) return;
+  if (n.submodule().names_state == detail::state::evaluating) return report_cycle(&n, true);
+  n.submodule().names_state = detail::state::evaluating;
   stack_.push_back({&n, true});
   compute_instances(n);
   stack_.pop_back();
-  n.names_state = detail::state::done;
+  n.submodule().names_state = detail::state::done;
 }
 
 constexpr void evaluator::compute_instances(node& n) {
@@ -47,7 +47,7 @@ constexpr void evaluator::compute_instances(node& n) {
     s->fields = container_trie;
     s->element_defs = std::move(top);
     s->bound = bound;
-    n.instances.push_back(std::move(s));
+    n.submodule().instances.push_back(std::move(s));
     return;
   }
   std::vector<named_def> items;
@@ -67,14 +67,14 @@ constexpr void evaluator::compute_instances(node& n) {
       s->element_defs = std::move(processed);
       s->bound = bound;
       s->bound.push_back(s->name);
-      n.instances.push_back(std::move(s));
+      n.submodule().instances.push_back(std::move(s));
     }
     return true;
   });
 }
 
 constexpr std::vector<std::string> evaluator::instance_loc(const instance_scope& s) const {
-  auto loc = s.container->loc();
+  std::vector<std::string> loc(s.container->loc().begin(), s.container->loc().end());
   if (!s.name.empty()) loc.push_back(s.name);
   return loc;
 }
@@ -101,7 +101,7 @@ constexpr void evaluator::prepare(instance_scope& s) {
     if (failed()) return;
   }
   auto& container = *s.container;
-  for (auto it = container.each.rbegin(); it != container.each.rend(); ++it) {
+  for (auto it = container.submodule().each.rbegin(); it != container.submodule().each.rend(); ++it) {
     bool holds = true;
     for (auto c : it->conditions) holds = holds && condition_holds(c, nullptr);
     if (failed()) return;
@@ -133,7 +133,7 @@ constexpr void evaluator::split(instance_scope& s, const def_ref& r, std::uint32
   std::vector<item> items;
   if (r.node != nullptr && r.node->type == def_node::kind::attrs) {
     const auto& c = r.node->children[0];
-    items.push_back({r.node->name, c.type == def_node::kind::plain ? def_ref{r.entry, nullptr, &c.plain}
+    items.push_back({r.node->attr_name(), c.type == def_node::kind::plain ? def_ref{r.entry, nullptr, &c.plain}
                                                                    : def_ref{r.entry, &c, nullptr}});
   } else {
     const value* v = force_ref(r, *s.container);
@@ -181,12 +181,13 @@ constexpr std::uint32_t evaluator::field_trie(const instance_scope& s, std::stri
   return t;
 }
 
-constexpr evaluator::node& evaluator::field(instance_scope& s, const std::string& key, std::uint32_t t) {
+constexpr detail::field_node& evaluator::field(instance_scope& s, const std::string& key, std::uint32_t t) {
   for (std::size_t i = 0; i < s.field_keys.size(); ++i)
     if (s.field_keys[i] == key) return *s.field_nodes[i];
-  auto f = detail::box<node>::make();
-  f->own_loc = instance_loc(s);
-  for (auto& segment : detail::split(key, '.')) f->own_loc.push_back(std::move(segment));
+  auto f = detail::box<detail::field_node>::make();
+  f->own_path = instance_loc(s);
+  for (auto& segment : detail::split(key, '.')) f->own_path.push_back(std::move(segment));
+  f->path = f->own_path;
   f->declaration = static_cast<std::uint32_t>(tries_[t].declaration);
   f->scope = &s;
   init_default(*f, declarations_[f->declaration]);
@@ -213,9 +214,9 @@ constexpr void evaluator::force_deep(node& n) {
     return;
   }
   instances(n);
-  for (std::size_t i = 0; i < n.instances.size() && !failed(); ++i) {
-    prepare(*n.instances[i]);
-    force_fields(*n.instances[i], n.instances[i]->fields, "");
+  for (std::size_t i = 0; i < n.submodule().instances.size() && !failed(); ++i) {
+    prepare(*n.submodule().instances[i]);
+    force_fields(*n.submodule().instances[i], n.submodule().instances[i]->fields, "");
   }
 }
 
@@ -233,12 +234,12 @@ constexpr value evaluator::container_value(node& n) {
   if (failed()) return {};
   const auto& type = type_of(declarations_[n.declaration]);
   if (type.kind == type_kind::submodule) {
-    auto& s = *n.instances.front();
+    auto& s = *n.submodule().instances.front();
     prepare(s);
     return subtree_value(s, s.fields, "");
   }
   attrs out;
-  for (auto& s : n.instances) {
+  for (auto& s : n.submodule().instances) {
     prepare(*s);
     if (failed()) return {};
     out.set(s->name, subtree_value(*s, s->fields, ""));

@@ -2,6 +2,7 @@
 // showOption), usable in constant evaluation so compile-time errors read the same.
 #pragma once
 
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -49,7 +50,7 @@ constexpr std::string attr_name(std::string_view name) {
 }
 
 // showOption: `services.openssh.port`, `environment.etc."ssh/sshd_config".text`.
-constexpr std::string show_option(const std::vector<std::string>& loc) {
+constexpr std::string show_option(std::span<const std::string> loc) {
   std::string out;
   for (std::size_t i = 0; i < loc.size(); ++i) {
     if (i != 0) out.push_back('.');
@@ -59,6 +60,10 @@ constexpr std::string show_option(const std::vector<std::string>& loc) {
     else out += attr_name(part);
   }
   return out;
+}
+
+constexpr std::string show_option(const std::vector<std::string>& loc) {
+  return show_option(std::span<const std::string>(loc));
 }
 
 // toPretty {}: the rendering NixOS uses in its error messages and `nix eval` output.
