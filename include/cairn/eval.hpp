@@ -83,7 +83,7 @@ class evaluator final : private detail::registrar, private detail::reader {
     attrs out;
     for (std::uint32_t i = 0; i < nodes_.size() && !failed(); ++i) {
       const auto& v = force(nodes_[i]);
-      insert_at(out, nodes_[i].loc(), 0, v);
+      insert_at(out, nodes_[i].loc, 0, v);
     }
     return out;
   }

@@ -190,7 +190,7 @@ constexpr void evaluator::define_in_instance(instance_scope& scope, const option
                                              const std::vector<std::string>& path, def_node&& leaf,
                                              const detail::location& where,
                                              const std::vector<std::uint32_t>& conditions) {
-  const auto& container = scope.container->loc();
+  const auto& container = scope.container->loc;
   bool inside = path.size() > container.size() + (scope.name.empty() ? 0 : 1);
   for (std::size_t i = 0; inside && i < container.size(); ++i) inside = path[i] == container[i];
   if (inside && !scope.name.empty()) inside = path[container.size()] == scope.name;

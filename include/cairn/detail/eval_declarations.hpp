@@ -219,7 +219,7 @@ constexpr void evaluator::check_nesting() {
     if (!in_submodule && !inside_submodule_option(d)) {
       d.top_node = static_cast<std::int32_t>(nodes_.size());
       auto& n = nodes_.emplace_back();  // within the capacity reserved at set-up
-      n.path = d.loc;
+      n.loc = d.loc;
       n.declaration = i;
       init_default(n, d);
     }

@@ -54,9 +54,9 @@ constexpr void evaluator::report_cycle(const node* n, bool names) {
   bool on = false;
   for (const auto& [s, is_names] : stack_) {
     on = on || (s == n && is_names == names);
-    if (on) chain.push_back(detail::show_option(s->loc()) + (is_names ? " (its names)" : ""));
+    if (on) chain.push_back(detail::show_option(s->loc) + (is_names ? " (its names)" : ""));
   }
-  chain.push_back(detail::show_option(n->loc()) + (names ? " (its names)" : ""));
+  chain.push_back(detail::show_option(n->loc) + (names ? " (its names)" : ""));
   fail(detail::messages::cycle(chain));
 }
 

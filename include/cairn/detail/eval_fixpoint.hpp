@@ -53,7 +53,7 @@ constexpr evaluator::resolved evaluator::walk(node& n, std::vector<std::string> 
     scope = find_instance(n, rest.front());
     used = 1;
     if (scope == nullptr) {
-      fail(detail::messages::missing_attribute(detail::show_option(n.loc()), rest.front()));
+      fail(detail::messages::missing_attribute(detail::show_option(n.loc), rest.front()));
       return r;
     }
   }
@@ -68,7 +68,7 @@ constexpr evaluator::resolved evaluator::walk(node& n, std::vector<std::string> 
   while (i < rest.size()) {
     auto next = tries_[t].child(rest[i]);
     if (next == 0) {
-      std::vector<std::string> prefix(n.loc().begin(), n.loc().end());
+      std::vector<std::string> prefix(n.loc.begin(), n.loc.end());
       for (std::size_t j = 0; j <= i; ++j) prefix.push_back(rest[j]);
       fail("The option `" + detail::show_option(prefix) + "' does not exist.");
       return r;
@@ -222,7 +222,7 @@ constexpr const value& evaluator::force(node& n) {
     try {
       n.result = compute(n);
     } catch (evaluation_error& e) {
-      if (stack_.size() > 1 || frames_started_) e.add_frame("while evaluating the option `" + detail::show_option(n.loc()) + "'");
+      if (stack_.size() > 1 || frames_started_) e.add_frame("while evaluating the option `" + detail::show_option(n.loc) + "'");
       frames_started_ = true;
       stack_.pop_back();
       n.value_state = detail::state::unevaluated;
@@ -253,7 +253,7 @@ constexpr value evaluator::compute(node& n) {
   if (d.read_only && n.defs.size() + (n.has_default ? 1 : 0) > 1) {
     std::vector<shown> each;
     for (const auto& r : all_defs(n)) each.push_back(show(r, &n));
-    fail(detail::messages::read_only_set_twice(detail::show_option(n.loc()), each));
+    fail(detail::messages::read_only_set_twice(detail::show_option(n.loc), each));
     return {};
   }
   if (is_submodule_container(type)) return container_value(n);
@@ -265,10 +265,10 @@ constexpr value evaluator::compute(node& n) {
   if (failed()) return {};
   if (processed->empty()) {
     if (has_empty_value(type)) return empty_value(type);
-    fail(detail::messages::no_value(detail::show_option(n.loc())));
+    fail(detail::messages::no_value(detail::show_option(n.loc)));
     return {};
   }
-  return merge_values(detail::loc_ref{n.loc()}, type, *processed, n);
+  return merge_values(detail::loc_ref{n.loc}, type, *processed, n);
 }
 
 // The value of a definition at this level: plain, or computed (deferred definitions).

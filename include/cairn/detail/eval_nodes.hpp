@@ -73,8 +73,7 @@ struct submodule_state {
 struct node {
   // Its path: options outside submodules view their declaration's (not copied), fields of
   // instances their own (field_node).
-  std::span<const std::string> path;
-  constexpr std::span<const std::string> loc() const { return path; }
+  std::span<const std::string> loc;
   std::uint32_t declaration = 0;
   bool has_default = false;
   state value_state = state::unevaluated;
@@ -93,7 +92,7 @@ struct node {
   box<submodule_state> submodule_;
 };
 
-// A field of a submodule instance: owns its path and its definitions, which `path` and `defs`
+// A field of a submodule instance: owns its path and its definitions, which `loc` and `defs`
 // view (a field node is boxed: it never moves).
 struct field_node : node {
   std::vector<std::string> own_path;

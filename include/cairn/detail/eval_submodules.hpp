@@ -55,7 +55,7 @@ constexpr void evaluator::compute_instances(node& n) {
   attr_definitions(top, n, items, invalid);
   if (failed()) return;
   if (!invalid.empty())
-    return fail(detail::messages::not_of_type(detail::show_option(n.loc()), describe(type), invalid, true));
+    return fail(detail::messages::not_of_type(detail::show_option(n.loc), describe(type), invalid, true));
   for_each_name(items, [&](std::string_view name, const std::vector<def_ref>& group) {
     auto processed = process(group);
     if (failed()) return false;
@@ -74,7 +74,7 @@ constexpr void evaluator::compute_instances(node& n) {
 }
 
 constexpr std::vector<std::string> evaluator::instance_loc(const instance_scope& s) const {
-  std::vector<std::string> loc(s.container->loc().begin(), s.container->loc().end());
+  std::vector<std::string> loc(s.container->loc.begin(), s.container->loc.end());
   if (!s.name.empty()) loc.push_back(s.name);
   return loc;
 }
@@ -187,7 +187,7 @@ constexpr detail::field_node& evaluator::field(instance_scope& s, const std::str
   auto f = detail::box<detail::field_node>::make();
   f->own_path = instance_loc(s);
   for (auto& segment : detail::split(key, '.')) f->own_path.push_back(std::move(segment));
-  f->path = f->own_path;
+  f->loc = f->own_path;
   f->declaration = static_cast<std::uint32_t>(tries_[t].declaration);
   f->scope = &s;
   init_default(*f, declarations_[f->declaration]);
