@@ -13,7 +13,8 @@
 //
 // Every module's config function (and what it calls) must then be constexpr and visible: the
 // modules of such a host are header-only. A value only known at run time (a file read, fmt)
-// cannot be part of it.
+// cannot be part of it. So a check is a unit of its own, outside a target that links the
+// module library compiled once (cairn_add_host(NAME SOURCES host.cpp CHECK check.cpp)).
 //
 // g++ 12 miscompiles two things in constant evaluation that are fine at run time: a
 // conditional expression whose result is a class (`c ? "/home/" + name : "/var/empty"`,
@@ -75,5 +76,12 @@ consteval bool check_at_compile_time() {
 }  // namespace detail
 }  // namespace cairn
 
+#ifndef CAIRN_LINK_MODULE_LIBRARY
 #define CAIRN_CHECK_AT_COMPILE_TIME(Host) \
   static_assert(::cairn::detail::check_at_compile_time<Host>(), "cairn: " #Host " does not evaluate")
+#else
+#define CAIRN_CHECK_AT_COMPILE_TIME(Host)                                                              \
+  static_assert(sizeof(Host) == 0, "cairn: " #Host " is checked in a target that links the module "   \
+                                   "library, whose modules it sees declared only: check it in a unit " \
+                                   "of its own (cairn_add_host(NAME SOURCES host.cpp CHECK check.cpp))")
+#endif

@@ -14,6 +14,12 @@
 // CAIRN_MODULE_DECLARATION(ns::module) after its definition in its header (or, for importers
 // that should not see its header, after a forward declaration), and put
 // CAIRN_MODULE_DEFINITION(ns::module) in its .cpp file.
+//
+// The modules of cairn's library (modules/) end their header with CAIRN_LIBRARY_MODULE: a
+// host links them compiled once per build tree (cairn::module_library, which defines
+// CAIRN_LINK_MODULE_LIBRARY for its users) instead of compiling every module it imports in its
+// own unit; anywhere else they are header-only, as evaluating a configuration at compile time
+// needs every module's definition.
 #pragma once
 
 #include <array>
@@ -118,3 +124,10 @@ constexpr const module_info& module_info_of() {
   const ::cairn::module_info& ::cairn::module_info_of<__VA_ARGS__>() { \
     return ::cairn::detail::module_info_v<__VA_ARGS__>;                \
   }
+
+// At the end of a library module's header.
+#ifdef CAIRN_LINK_MODULE_LIBRARY
+#define CAIRN_LIBRARY_MODULE(...) CAIRN_MODULE_DECLARATION(__VA_ARGS__)
+#else
+#define CAIRN_LIBRARY_MODULE(...)
+#endif

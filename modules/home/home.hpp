@@ -135,3 +135,5 @@ struct module {
 };
 
 }  // namespace cairn::modules::home
+
+CAIRN_LIBRARY_MODULE(cairn::modules::home::module)

@@ -85,3 +85,5 @@ struct module {
 
 }  // namespace session
 }  // namespace cairn::modules::home
+
+CAIRN_LIBRARY_MODULE(cairn::modules::home::session::module)

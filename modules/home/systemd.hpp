@@ -103,3 +103,5 @@ struct module {
 };
 
 }  // namespace cairn::modules::home::systemd
+
+CAIRN_LIBRARY_MODULE(cairn::modules::home::systemd::module)

@@ -119,3 +119,5 @@ struct module {
 };
 
 }  // namespace cairn::modules::home::xdg
+
+CAIRN_LIBRARY_MODULE(cairn::modules::home::xdg::module)

@@ -36,3 +36,5 @@ struct module {
 };
 
 }  // namespace cairn::modules::activation
+
+CAIRN_LIBRARY_MODULE(cairn::modules::activation::module)

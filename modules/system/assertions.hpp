@@ -42,3 +42,5 @@ constexpr auto require(Holds holds, Message message) {
 }
 
 }  // namespace cairn::modules::assertions
+
+CAIRN_LIBRARY_MODULE(cairn::modules::assertions::module)

@@ -33,3 +33,5 @@ struct module {
 };
 
 }  // namespace cairn::modules::boot
+
+CAIRN_LIBRARY_MODULE(cairn::modules::boot::module)

@@ -46,3 +46,5 @@ struct module {
 };
 
 }  // namespace cairn::modules::console
+
+CAIRN_LIBRARY_MODULE(cairn::modules::console::module)

@@ -68,3 +68,5 @@ struct module {
 };
 
 }  // namespace cairn::modules::services::cron
+
+CAIRN_LIBRARY_MODULE(cairn::modules::services::cron::module)

@@ -86,3 +86,5 @@ struct module {
 };
 
 }  // namespace cairn::modules::environment
+
+CAIRN_LIBRARY_MODULE(cairn::modules::environment::module)

@@ -164,3 +164,5 @@ struct module {
 };
 
 }  // namespace cairn::modules::file_systems
+
+CAIRN_LIBRARY_MODULE(cairn::modules::file_systems::module)

@@ -166,3 +166,5 @@ struct module {
 };
 
 }  // namespace cairn::modules::networking::firewall
+
+CAIRN_LIBRARY_MODULE(cairn::modules::networking::firewall::module)

@@ -24,3 +24,5 @@ struct module {
 };
 
 }  // namespace cairn::modules::home_manager
+
+CAIRN_LIBRARY_MODULE(cairn::modules::home_manager::module)

@@ -46,3 +46,5 @@ struct module {
 };
 
 }  // namespace cairn::modules::i18n
+
+CAIRN_LIBRARY_MODULE(cairn::modules::i18n::module)

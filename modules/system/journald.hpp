@@ -91,3 +91,5 @@ struct module {
 };
 
 }  // namespace cairn::modules::services::journald
+
+CAIRN_LIBRARY_MODULE(cairn::modules::services::journald::module)

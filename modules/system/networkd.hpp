@@ -209,3 +209,5 @@ struct module {
 };
 
 }  // namespace cairn::modules::networking::networkd
+
+CAIRN_LIBRARY_MODULE(cairn::modules::networking::networkd::module)

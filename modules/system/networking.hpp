@@ -41,3 +41,5 @@ struct module {
 };
 
 }  // namespace cairn::modules::networking
+
+CAIRN_LIBRARY_MODULE(cairn::modules::networking::module)

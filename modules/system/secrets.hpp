@@ -157,3 +157,5 @@ struct module {
 };
 
 }  // namespace cairn::modules::secrets
+
+CAIRN_LIBRARY_MODULE(cairn::modules::secrets::module)

@@ -70,3 +70,5 @@ struct module {
 };
 
 }  // namespace cairn::modules::security::sudo
+
+CAIRN_LIBRARY_MODULE(cairn::modules::security::sudo::module)

@@ -227,3 +227,5 @@ struct module {
 };
 
 }  // namespace cairn::modules::systemd
+
+CAIRN_LIBRARY_MODULE(cairn::modules::systemd::module)

@@ -29,3 +29,5 @@ struct module {
 };
 
 }  // namespace cairn::modules::time
+
+CAIRN_LIBRARY_MODULE(cairn::modules::time::module)

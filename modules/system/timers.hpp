@@ -106,3 +106,5 @@ struct module {
 }  // namespace timer
 
 }  // namespace cairn::modules::systemd
+
+CAIRN_LIBRARY_MODULE(cairn::modules::systemd::timer::module)

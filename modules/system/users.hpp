@@ -151,3 +151,5 @@ struct module {
 };
 
 }  // namespace cairn::modules::users
+
+CAIRN_LIBRARY_MODULE(cairn::modules::users::module)

@@ -1,12 +1,18 @@
 # CMake functions for cairn configurations (the flake's outputs).
 #
-#   cairn_add_host(NAME SOURCES host.cpp [module.cpp ...] [LIBRARIES ...] [INPUTS a ...])
+#   cairn_add_host(NAME SOURCES host.cpp [module.cpp ...] [CHECK check.cpp ...] [LIBRARIES ...]
+#                  [INPUTS a ...])
 #     The host binary NAME: its configuration sources (host.cpp with CAIRN_HOST, and any
 #     separately compiled modules). It evaluates, builds and activates itself.
 #
-#   cairn_add_home(USER SOURCES home.cpp [TARGET name] [LIBRARIES ...] [INPUTS a ...])
+#   cairn_add_home(USER SOURCES home.cpp [CHECK check.cpp ...] [TARGET name] [LIBRARIES ...]
+#                  [INPUTS a ...])
 #     The home binary home-USER (or TARGET; home.cpp with CAIRN_HOME): home-manager's command
 #     line for USER's home, standalone on any machine with a cairn store.
+#
+#   CHECK: units with CAIRN_CHECK_AT_COMPILE_TIME, built before the binary and not linked into
+#   it: the binary links the module library compiled once (cairn::module_library), and a check
+#   needs every module's definition in view.
 #
 #   INPUTS: inputs declared with cairn_input (inputs.cmake, see cairn-inputs.cmake), fetched at
 #   their pins in cairn.lock; #include <NAME/...> reads the input NAME's tree.
@@ -45,21 +51,38 @@ function(_cairn_add_configuration_binary name)
   target_link_libraries(${name} PRIVATE cairn_host_runtime cairn_self_contained cairn::cairn)
   # Every generation holds a copy of its host binary: without debug information it stays small.
   target_link_options(${name} PRIVATE "LINKER:--strip-debug")
-  if(TARGET cairn::modules)
-    target_link_libraries(${name} PRIVATE cairn::modules)
+  if(TARGET cairn::module_library)
+    target_link_libraries(${name} PRIVATE cairn::module_library)
+    target_precompile_headers(${name} REUSE_FROM cairn_module_library)
   endif()
 endfunction()
 
+# A configuration's compile-time checks: objects of their own, which the binary waits for.
+function(_cairn_add_checks name)
+  cmake_parse_arguments(PARSE_ARGV 1 arg "" "" "CHECK;LIBRARIES;INPUTS")
+  if(NOT arg_CHECK)
+    return()
+  endif()
+  add_library(${name}-check OBJECT ${arg_CHECK})
+  target_link_libraries(${name}-check PRIVATE cairn::cairn ${arg_LIBRARIES})
+  if(TARGET cairn::modules)
+    target_link_libraries(${name}-check PRIVATE cairn::modules)
+  endif()
+  cairn_use_inputs(${name}-check INPUTS ${arg_INPUTS})
+  add_dependencies(${name} ${name}-check)
+endfunction()
+
 function(cairn_add_host name)
-  cmake_parse_arguments(PARSE_ARGV 1 arg "" "" "SOURCES;LIBRARIES;INPUTS")
+  cmake_parse_arguments(PARSE_ARGV 1 arg "" "" "SOURCES;CHECK;LIBRARIES;INPUTS")
   _cairn_add_configuration_binary(${name} ${arg_SOURCES})
   target_link_libraries(${name} PRIVATE ${arg_LIBRARIES})
   cairn_use_inputs(${name} INPUTS ${arg_INPUTS})
+  _cairn_add_checks(${name} CHECK ${arg_CHECK} LIBRARIES ${arg_LIBRARIES} INPUTS ${arg_INPUTS})
   set_property(GLOBAL APPEND PROPERTY CAIRN_HOSTS ${name})
 endfunction()
 
 function(cairn_add_home user)
-  cmake_parse_arguments(PARSE_ARGV 1 arg "" "TARGET" "SOURCES;LIBRARIES;INPUTS")
+  cmake_parse_arguments(PARSE_ARGV 1 arg "" "TARGET" "SOURCES;CHECK;LIBRARIES;INPUTS")
   set(name home-${user})
   if(arg_TARGET)
     set(name ${arg_TARGET})
@@ -67,6 +90,7 @@ function(cairn_add_home user)
   _cairn_add_configuration_binary(${name} ${arg_SOURCES})
   target_link_libraries(${name} PRIVATE ${arg_LIBRARIES})
   cairn_use_inputs(${name} INPUTS ${arg_INPUTS})
+  _cairn_add_checks(${name} CHECK ${arg_CHECK} LIBRARIES ${arg_LIBRARIES} INPUTS ${arg_INPUTS})
   set_property(GLOBAL APPEND PROPERTY CAIRN_HOMES ${user})
   set_property(GLOBAL PROPERTY CAIRN_HOME_TARGET_${user} ${name})
 endfunction()

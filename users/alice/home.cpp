@@ -1,10 +1,7 @@
 // users/alice/home.cpp: Alice's home binary. `tools/cairn home switch alice --home DIR` builds
-// and runs it.
-#include <cairn/compile_time.hpp>
+// and runs it; check.cpp has the compiler evaluate her home's configuration.
 #include <cairn/home.hpp>
 
 #include "home.hpp"
-
-CAIRN_CHECK_AT_COMPILE_TIME(people::alice::home);
 
 CAIRN_HOME(people::alice::home)

@@ -142,3 +142,5 @@ struct module {
 };
 
 }  // namespace cairn::modules::home::programs::bash
+
+CAIRN_LIBRARY_MODULE(cairn::modules::home::programs::bash::module)

@@ -124,3 +124,5 @@ struct module {
 };
 
 }  // namespace cairn::modules::home::programs::git
+
+CAIRN_LIBRARY_MODULE(cairn::modules::home::programs::git::module)

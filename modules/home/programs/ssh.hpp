@@ -160,3 +160,5 @@ struct module {
 };
 
 }  // namespace cairn::modules::home::programs::ssh
+
+CAIRN_LIBRARY_MODULE(cairn::modules::home::programs::ssh::module)

@@ -63,3 +63,5 @@ struct module {
 };
 
 }  // namespace cairn::modules::services::heartbeat
+
+CAIRN_LIBRARY_MODULE(cairn::modules::services::heartbeat::module)

@@ -576,3 +576,5 @@ struct module {
 };
 
 }  // namespace cairn::modules::services::nginx
+
+CAIRN_LIBRARY_MODULE(cairn::modules::services::nginx::module)

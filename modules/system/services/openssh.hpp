@@ -142,3 +142,5 @@ struct module {
 };
 
 }  // namespace cairn::modules::services::openssh
+
+CAIRN_LIBRARY_MODULE(cairn::modules::services::openssh::module)

@@ -315,3 +315,5 @@ struct module {
 };
 
 }  // namespace cairn::modules::services::postgresql
+
+CAIRN_LIBRARY_MODULE(cairn::modules::services::postgresql::module)
