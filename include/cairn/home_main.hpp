@@ -193,6 +193,7 @@ int run_home(const home_entry& entry, int argc, char** argv) {
   commands.push_back(gc_cmd);
   commands.push_back(with_root(app.add_subcommand("recover", "Finish an interrupted switch of the home")));
   if (auto exit_code = parse_command_line(app, argc, argv)) return *exit_code;
+  grow_heap_in_huge_pages();  // commands are short-lived, most evaluate the configuration
   return report_errors([&] {
     for (auto* cmd : commands)
       if (*cmd) return run_home_command(entry, cmd->get_name(), o);

@@ -35,6 +35,7 @@
 #include "activation.hpp"
 #include "activation_main.hpp"
 #include "deploy.hpp"
+#include "detail/huge_page_heap.hpp"
 #include "eval.hpp"
 #include "homes/build.hpp"
 #include "host.hpp"
@@ -393,6 +394,7 @@ int run_host(const host_entry& entry, int argc, char** argv) {
 
   if (auto exit_code = parse_command_line(app, argc, argv)) return *exit_code;
   if (*serve_cmd) return run_serve({"--root", o.root});
+  grow_heap_in_huge_pages();  // every other command is short-lived, most evaluate the configuration
   if (!o.target_host.empty() && app.get_subcommands().front()->count("--root") == 0) o.root = "";
 
   return report_errors([&] {
