@@ -10,6 +10,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 
 #if defined(__GLIBC__)
 #include <malloc.h>
@@ -29,7 +30,8 @@ inline void grow_heap_in_huge_pages(std::size_t bytes = std::size_t{128} << 20) 
   // in small pages; and nothing given back to the system before exit, which would shrink the
   // region (a heap grown again later gets small pages).
   mallopt(M_MMAP_THRESHOLD, 32 << 20);  // glibc's largest
-  mallopt(M_TRIM_THRESHOLD, static_cast<int>(2 * bytes));
+  constexpr std::size_t most = std::numeric_limits<int>::max();
+  mallopt(M_TRIM_THRESHOLD, static_cast<int>(bytes < most / 2 ? 2 * bytes : most));
   // The heap grown by `bytes` at once: a block that large, from the heap (no mapping of its
   // own), freed. Only its first and last pages are written.
   mallopt(M_MMAP_MAX, 0);
@@ -42,9 +44,11 @@ inline void grow_heap_in_huge_pages(std::size_t bytes = std::size_t{128} << 20) 
   auto first = (top + huge_page - 1) & ~(huge_page - 1);
   if (end <= first + huge_page) return;
   // Blocks from the first huge page on: the space up to it is held by a block never written
-  // (nor freed), or the first 2 MiB of the evaluation would land in small pages there.
-  if (first - top > 64) {
-    void* volatile filler = malloc(first - top - 32);
+  // (nor freed), or the first 2 MiB of the evaluation would land in small pages there. A block
+  // asked for as n bytes spans n + 8 rounded up to 16 (its size field), so the next block's
+  // header is the last 16 bytes below `first`.
+  if (first - top >= 64) {
+    void* volatile filler = malloc(first - top - 8);
     (void)filler;
   }
   madvise(reinterpret_cast<void*>(first), end - first, MADV_HUGEPAGE);
