@@ -152,7 +152,7 @@ class definitions {
   template <fixed_string P, class T, class E>
   constexpr void set(const option<P, T>& o, std::initializer_list<E> v,
                      std::source_location where = std::source_location::current()) {
-    if constexpr (definable_here<P, T, std::vector<E>, true>) define_as<T>(o, nullptr, 0, std::vector<E>(v), where);
+    if constexpr (definable_here<P, T, std::vector<E>, true>) define_braced<T>(o, nullptr, 0, v, where);
     else reject<P, T, std::vector<E>, true>();
   }
   template <fixed_string P, class T>
@@ -172,7 +172,7 @@ class definitions {
   constexpr void set(const target<P, T>& t, std::initializer_list<E> v,
                      std::source_location where = std::source_location::current()) {
     if constexpr (definable_here<P, T, std::vector<E>, false>)
-      define_as<T>(*t.option, &t.names, t.bound_placeholders, std::vector<E>(v), where);
+      define_braced<T>(*t.option, &t.names, t.bound_placeholders, v, where);
     else reject<P, T, std::vector<E>, false>();
   }
   template <fixed_string P, class T>
@@ -224,6 +224,15 @@ class definitions {
   static constexpr void reject() {
     if constexpr (AtRoot && option<P, T>::placeholder_count > 0) detail::unbound_field<P>();
     else detail::report_wrong<P, T, std::decay_t<V>>::now();
+  }
+
+  // A braced value as the type takes it: the list itself where it converts a list, so that no
+  // vector is copied from it first (most list definitions are braced).
+  template <class T, class E>
+  constexpr void define_braced(const option_base& o, const std::vector<std::string>* names, std::uint8_t bound,
+                               std::initializer_list<E> v, const std::source_location& where) {
+    if constexpr (detail::definable<T, std::initializer_list<E>>::value) define_as<T>(o, names, bound, v, where);
+    else define_as<T>(o, names, bound, std::vector<E>(v), where);
   }
 
   // `names` (null: none) binds the option's placeholders, then indexes attributes.
@@ -330,7 +339,7 @@ class instance_definitions : public definitions {
   template <fixed_string P, class T, class E>
   constexpr void set(const option<P, T>& o, std::initializer_list<E> v,
                      std::source_location where = std::source_location::current()) {
-    if constexpr (definable_here<P, T, std::vector<E>, false>) define_as<T>(o, nullptr, 0, std::vector<E>(v), where);
+    if constexpr (definable_here<P, T, std::vector<E>, false>) define_braced<T>(o, nullptr, 0, v, where);
     else reject<P, T, std::vector<E>, false>();
   }
 

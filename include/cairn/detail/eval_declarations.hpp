@@ -23,7 +23,10 @@ constexpr void evaluator::set_up(const module_info& root) {
   segments_.reserve(segments);
   declaration_index_.reserve(options);
   if (!std::is_constant_evaluated()) option_index_.reserve(options);
-  tries_.reserve(segments + 1);  // at most one node per segment, and the root
+  // A node per option and one per shared prefix: options share most of their prefixes, so a
+  // quarter more than the options is room enough for most hosts, and the bound (a node per
+  // segment) would hold twice what is used in untouched pages.
+  tries_.reserve(std::min(segments, options + options / 4) + 1);
   nodes_.reserve(options);
   for (const auto* m : fold_order_)
     for (const auto* o : m->options) declare(*o);
