@@ -23,9 +23,9 @@ constexpr void evaluator::set_up(const module_info& root) {
   segments_.reserve(segments);
   declaration_index_.reserve(options);
   if (!std::is_constant_evaluated()) option_index_.reserve(options);
-  // A node per option and one per shared prefix: options share most of their prefixes, so a
-  // quarter more than the options is room enough for most hosts, and the bound (a node per
-  // segment) would hold twice what is used in untouched pages.
+  // Room for a node per option and a quarter more (options share most of their prefixes); it
+  // grows if a host needs more. The bound, a node per segment, reserved twice what hosts use,
+  // and in a heap of huge pages (huge_page_heap.hpp) reserved room is resident when unused.
   tries_.reserve(std::min(segments, options + options / 4) + 1);
   nodes_.reserve(options);
   for (const auto* m : fold_order_)

@@ -21,8 +21,8 @@
 namespace cairn::detail {
 
 // Reserves `bytes` of address space at the top of the heap (pages are only used when written)
-// and asks for them in huge pages. Without glibc or transparent huge pages it changes nothing
-// but where malloc takes memory from. Call it once, before the heap is used in earnest.
+// and asks for them in huge pages. Without transparent huge pages it changes only where malloc
+// takes memory from; without glibc, nothing. Call it once, before the heap is used in earnest.
 inline void grow_heap_in_huge_pages(std::size_t bytes = std::size_t{128} << 20) {
 #if defined(__GLIBC__) && defined(MADV_HUGEPAGE)
   constexpr std::uintptr_t huge_page = std::uintptr_t{2} << 20;
@@ -37,7 +37,7 @@ inline void grow_heap_in_huge_pages(std::size_t bytes = std::size_t{128} << 20) 
   mallopt(M_MMAP_MAX, 0);
   void* volatile probe = malloc(bytes);  // volatile: not elided with its free
   mallopt(M_MMAP_MAX, 65536);            // glibc's default
-  if (probe == nullptr) return;          // no room: the heap as it was
+  if (probe == nullptr) return;          // refused: the heap grows as before
   auto top = reinterpret_cast<std::uintptr_t>(probe);  // where the heap's free top begins
   free(probe);
   auto end = reinterpret_cast<std::uintptr_t>(sbrk(0));
