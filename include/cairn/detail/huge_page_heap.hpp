@@ -1,7 +1,7 @@
 // cairn/detail/huge_page_heap.hpp: the heap an evaluation grows into, in 2 MiB pages.
 //
 // Evaluating a large host writes tens of megabytes of fresh heap (W(400,50) of bench/: about
-// 30 MB), and the first write to each 4 KiB page is a page fault: on a virtual machine several
+// 25 MB), and the first write to each 4 KiB page is a page fault: on a virtual machine several
 // microseconds each, as much time as the evaluation's own work. With transparent huge pages
 // granted on request (the kernel's default, "madvise"), a region asked for in huge pages takes
 // one fault per 2 MiB. This does for the host binary what glibc's tunable
