@@ -88,16 +88,17 @@ class evaluator final : private detail::registrar, private detail::reader {
     return out;
   }
 
-  // The values whole_config() would nest, without assembling them: f(loc, value) for every
-  // option outside submodules, in path order (names in byte order at every level), so that a
-  // printer can stream them. A large host's configuration is not copied (bench/: 17% of
-  // `eval --json` of W(400,50) was that copy). `loc` is a std::vector<std::string_view>.
-  template <class F>
-  constexpr void for_each_value(F&& f) {
+  // The values whole_config() would nest, without assembling them, so that a printer can
+  // stream them (bench/: 17% of `eval --json` of W(400,50) was the copy). Every option outside
+  // submodules is computed, then visited in path order, names in byte order at every level:
+  // `visitor.enter(name)` and `visitor.leave()` around each set of options, and
+  // `visitor.option(name, value)` for each option.
+  template <class Visitor>
+  constexpr void visit_config(Visitor& visitor) {
     for (std::uint32_t i = 0; i < nodes_.size() && !failed(); ++i) force(nodes_[i]);
     if (failed()) return;
-    std::vector<std::string_view> loc;
-    visit_in_order(0, loc, f);
+    std::vector<detail::sort_entry> order;  // reused from level to level
+    visit_in_order(0, order, visitor);
   }
 
   // Computes every option value and every field of every submodule instance, without
@@ -112,8 +113,7 @@ class evaluator final : private detail::registrar, private detail::reader {
   // For the manual and `option PATH`.
   constexpr const std::vector<detail::declaration>& declarations() const { return declarations_; }
   constexpr const detail::declaration* find_declaration(std::string_view pattern) const {
-    auto* i = find_path(pattern);
-    return i ? &declarations_[*i] : nullptr;
+    return find_path(pattern);
   }
   constexpr const std::vector<const module_info*>& modules() const { return modules_; }
 
@@ -151,19 +151,17 @@ class evaluator final : private detail::registrar, private detail::reader {
   constexpr const type_descriptor& type_of(const detail::declaration& d) const;
 
   constexpr void declare(const option_base& o);
-  // The index of the declaration of the option `o` declares, if it is declared.
-  constexpr const std::uint32_t* declaration_of(const option_base& o) const;
-  // The index of the declaration of a path (a pattern for submodule fields).
-  constexpr const std::uint32_t* find_path(std::string_view pattern) const;
-  constexpr auto path_of() const {
-    return [this](std::uint32_t i) { return declarations_[i].path; };
-  }
+  // The declaration of the option `o` declares, if it is declared.
+  constexpr const detail::declaration* declaration_of(const option_base& o) const;
+  // The declaration of a path (a pattern for submodule fields).
+  constexpr const detail::declaration* find_path(std::string_view pattern) const;
 
   constexpr const type_descriptor* merge_types(detail::declaration& d, const type_descriptor& a,
                                                const type_descriptor& b);
   static constexpr bool same_type(const type_descriptor& a, const type_descriptor& b);
 
-  constexpr std::uint32_t insert_trie(std::span<const std::string> loc, std::uint32_t declaration);
+  // The trie node of a path, made if new.
+  constexpr std::uint32_t insert_trie(std::span<const std::string> loc);
 
   constexpr void check_nesting();
   constexpr void index_fields();
@@ -183,7 +181,7 @@ class evaluator final : private detail::registrar, private detail::reader {
   constexpr void register_modules(const Layers& layers);
   void register_layer(const layer& l);
   void register_layer_value(const located_value& v, std::uint32_t t, std::vector<std::string>& path,
-                            std::string_view file, std::int32_t priority, bool inside_instance);
+                            const char* file, std::int32_t priority, bool inside_instance);
 
   constexpr detail::def_entry& new_entry();
   constexpr void settle_definitions();
@@ -261,9 +259,9 @@ class evaluator final : private detail::registrar, private detail::reader {
 
   constexpr value compute(node& n);
 
-  constexpr const value* force_ref(const def_ref& r, node& owner);
-  template <class F>
-  constexpr void visit_in_order(std::uint32_t t, std::vector<std::string_view>& loc, F& f) const;
+  constexpr const value* force_ref(const def_ref& r);
+  template <class Visitor>
+  constexpr void visit_in_order(std::uint32_t t, std::vector<detail::sort_entry>& order, Visitor& visitor) const;
   constexpr value set_value(std::uint32_t t);
 
   // ---- NixOS's mergeDefinitions: discharge, priorities, order (detail/eval_priorities.hpp) ---
@@ -279,6 +277,7 @@ class evaluator final : private detail::registrar, private detail::reader {
   constexpr std::vector<def_ref> process(const std::vector<def_ref>& defs);
   // Into `kept` (cleared first), which callers borrow from def_refs_.
   constexpr void process(const def_ref* first, std::span<const def_ref> defs, std::vector<def_ref>& kept);
+  constexpr bool plain_only(const def_ref* first, std::span<const def_ref> defs, std::vector<def_ref>& kept);
 
   // ---- check and merge, per type (detail/eval_merge.hpp) ---------------------------------
 
@@ -369,9 +368,10 @@ class evaluator final : private detail::registrar, private detail::reader {
   // Reserved for every option at set-up: never moves (nodes and the trie point into it).
   std::vector<detail::declaration> declarations_;
   std::vector<std::string> segments_;  // every declaration's path, segment by segment (reserved: never moves)
-  detail::string_index declaration_index_;
   detail::address_index option_index_;  // the same by option object, at run time
   std::vector<detail::trie_node> tries_;
+  std::span<const std::string> last_declared_;  // the path declared last, and its trie nodes
+  std::vector<std::uint32_t> last_nodes_;
   std::vector<node> nodes_;  // reserved for every option at set-up: never moves (nodes are pointed at)
   // Registered definitions, in chunks that never move (definitions are pointed at): one heap
   // object per chunk rather than per definition.
@@ -382,6 +382,7 @@ class evaluator final : private detail::registrar, private detail::reader {
   std::vector<detail::unmatched_definition> unmatched_;
   std::vector<std::pair<const node*, bool>> stack_;  // what is being computed (node, its names?)
   std::vector<detail::box<value>> arena_;
+  std::vector<detail::box<value>> forced_;  // values of deferred definitions, computed once
   detail::vector_pool<def_ref> def_refs_;
   detail::vector_pool<named_def> named_defs_;
   std::optional<std::string> error_;

@@ -52,28 +52,49 @@ namespace detail {
 // `eval --json`: the configuration as to_json(e.whole_config()) prints it, written while the
 // evaluator visits the values in path order, without assembling a copy of the configuration.
 inline std::string config_json(evaluator& e) {
-  json_writer out;
-  out.put('{');
-  std::vector<std::string_view> open;  // the sets being written, below the root
-  std::vector<bool> has_entries{false};  // per open set, the root first
-  e.for_each_value([&](const std::vector<std::string_view>& loc, const value& v) {
-    std::size_t common = 0;
-    while (common < open.size() && common + 1 < loc.size() && open[common] == loc[common]) ++common;
-    for (; open.size() > common; open.pop_back(), has_entries.pop_back()) out.put('}');
-    for (; open.size() + 1 < loc.size(); open.push_back(loc[open.size()]), has_entries.push_back(false)) {
-      if (has_entries.back()) out.put(',');
-      has_entries.back() = true;
-      out.string(loc[open.size()]);
-      out.put(":{");
+  // A set is opened when its first option is written: whole_config() has no empty sets.
+  struct printer {
+    json_writer out;
+    std::vector<std::string_view> pending;  // sets entered and not opened yet, outermost first
+    std::size_t open = 0;                   // sets entered and opened, below the root
+    std::size_t entered = 0;
+    bool first = true;  // nothing written yet in the innermost open set
+
+    void enter(std::string_view name) {
+      pending.push_back(name);
+      ++entered;
     }
-    if (has_entries.back()) out.put(',');
-    has_entries.back() = true;
-    out.string(loc.back());
-    out.put(':');
-    out.write(v);
-  });
-  for (std::size_t i = 0; i <= open.size(); ++i) out.put('}');
-  return std::move(out).take();
+    void leave() {
+      if (entered-- == open) {
+        --open;
+        out.put('}');
+        first = false;
+      } else {
+        pending.pop_back();
+      }
+    }
+    void option(std::string_view name, const value& v) {
+      if (!pending.empty()) {
+        for (auto set : pending) {
+          if (!first) out.put(',');
+          out.string(set);
+          out.put(":{");
+          first = true;
+        }
+        open = entered;
+        pending.clear();
+      }
+      if (!first) out.put(',');
+      first = false;
+      out.string(name);
+      out.put(':');
+      out.write(v);
+    }
+  } p;
+  p.out.put('{');
+  e.visit_config(p);
+  p.out.put('}');
+  return std::move(p.out).take();
 }
 
 // Warnings printed, failed assertions thrown with every message.

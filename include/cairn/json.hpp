@@ -20,6 +20,21 @@ namespace detail {
 // Characters JSON escapes: quotes, backslashes and controls.
 constexpr bool json_escaped(unsigned char c) { return c < 0x20 || c == '"' || c == '\\'; }
 
+// The length of the start of `s` that JSON writes as it is, found eight bytes at a time.
+inline std::size_t json_clean_prefix(std::string_view s) {
+  constexpr std::uint64_t ones = 0x0101010101010101, highs = 0x8080808080808080;
+  auto has_zero_byte = [](std::uint64_t x) { return (x - ones) & ~x & highs; };
+  std::size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    std::uint64_t w;
+    std::memcpy(&w, s.data() + i, 8);
+    // A byte below 0x20 (bytes from 0x80 on are never below), a quote or a backslash.
+    if (((w - ones * 0x20) & ~w & highs) | has_zero_byte(w ^ (ones * '"')) | has_zero_byte(w ^ (ones * '\\'))) break;
+  }
+  while (i < s.size() && !json_escaped(static_cast<unsigned char>(s[i]))) ++i;
+  return i;
+}
+
 // Writes JSON into a buffer that grows by doubling: each token makes room once and is copied
 // in, rather than std::string's checks per character (bench/: `eval --json` of a large host
 // spent most of its printing there).
@@ -38,34 +53,13 @@ class json_writer {
   }
 
   void string(std::string_view s) {
-    // Names and most values have nothing to escape: copied at once.
-    auto clean = static_cast<std::size_t>(
-        std::find_if(s.begin(), s.end(), [](char c) { return json_escaped(static_cast<unsigned char>(c)); }) - s.begin());
+    // Names and most values have nothing to escape: copied as they are checked.
+    const std::size_t clean = json_clean_prefix(s);
     room(s.size() + 2);
     buffer_[size_++] = '"';
     std::memcpy(buffer_.data() + size_, s.data(), clean);
     size_ += clean;
-    for (std::size_t i = clean; i < s.size(); ++i) {
-      auto c = static_cast<unsigned char>(s[i]);
-      if (!json_escaped(c)) {
-        put(static_cast<char>(c));
-        continue;
-      }
-      switch (c) {
-        case '"': put("\\\""); break;
-        case '\\': put("\\\\"); break;
-        case '\n': put("\\n"); break;
-        case '\r': put("\\r"); break;
-        case '\t': put("\\t"); break;
-        case '\b': put("\\b"); break;
-        case '\f': put("\\f"); break;
-        default: {
-          char code[7];
-          fmt::format_to(code, "\\u{:04x}", c);
-          put(std::string_view(code, 6));
-        }
-      }
-    }
+    if (clean != s.size()) escape(s.substr(clean));
     put('"');
   }
 
@@ -118,7 +112,32 @@ class json_writer {
 
  private:
   void room(std::size_t n) {
-    if (buffer_.size() - size_ < n) buffer_.resize(std::max(2 * buffer_.size(), size_ + n + 256));
+    if (buffer_.size() - size_ < n) grow(n);
+  }
+  [[gnu::noinline]] void grow(std::size_t n) { buffer_.resize(std::max(2 * buffer_.size(), size_ + n + 256)); }
+
+  void escape(std::string_view rest) {
+    for (char ch : rest) {
+      auto c = static_cast<unsigned char>(ch);
+      if (!json_escaped(c)) {
+        put(ch);
+        continue;
+      }
+      switch (c) {
+        case '"': put("\\\""); break;
+        case '\\': put("\\\\"); break;
+        case '\n': put("\\n"); break;
+        case '\r': put("\\r"); break;
+        case '\t': put("\\t"); break;
+        case '\b': put("\\b"); break;
+        case '\f': put("\\f"); break;
+        default: {
+          char code[7];
+          fmt::format_to(code, "\\u{:04x}", c);
+          put(std::string_view(code, 6));
+        }
+      }
+    }
   }
 
   std::string buffer_;  // written up to size_; beyond it, room

@@ -53,14 +53,14 @@ inline evaluator::evaluator(const module_info& root, const meta& host, std::span
 inline void evaluator::register_layer(const layer& l) {
   layer_files_.push_back(detail::box<std::string>::make(l.file));
   std::vector<std::string> path;
-  register_layer_value(l.document, 0, path, *layer_files_.back(), l.priority, false);
+  register_layer_value(l.document, 0, path, layer_files_.back()->c_str(), l.priority, false);
 }
 
 // Walks the document along the options: each value is defined at its option with its own
 // line; a submodule option is split into instances and fields; a key that names no option is
 // defined where it is, so that evaluation reports it (does not exist, with suggestions).
 inline void evaluator::register_layer_value(const located_value& v, std::uint32_t t, std::vector<std::string>& path,
-                                            std::string_view file, std::int32_t priority, bool split_fields) {
+                                            const char* file, std::int32_t priority, bool split_fields) {
   if (failed()) return;
   auto define_at = [&](const located_value& at) {
     def_node leaf = def_node::of(at.to_value());

@@ -22,7 +22,7 @@ inline std::string declared_at(const option_base& o) {
 }
 
 inline std::string default_text(const declaration& d) {
-  if (!d.default_text.empty()) return std::string(d.default_text);
+  if (auto text = d.default_text(); !text.empty()) return std::string(text);
   if (d.with_default != nullptr) return pretty(d.with_default->make_default(*d.with_default));
   return {};
 }
@@ -172,8 +172,8 @@ inline std::string options_json(const evaluator& e) {
     for (const auto* by : d->declared_by) declarations.push_back(detail::declared_at(*by));
     o.set("declarations", value(std::move(declarations)));
     if (auto text = detail::default_text(*d); !text.empty()) o.set("default", detail::literal_expression(text));
-    o.set("description", value(d->description));
-    if (!d->example.empty()) o.set("example", detail::literal_expression(std::string(d->example)));
+    o.set("description", value(d->description()));
+    if (!d->example().empty()) o.set("example", detail::literal_expression(std::string(d->example())));
     list loc;
     for (const auto& s : d->loc) loc.push_back(s);
     o.set("loc", value(std::move(loc)));
@@ -189,12 +189,12 @@ inline std::string options_markdown(const evaluator& e) {
   std::string out = "# Configuration options\n";
   for (const auto* d : detail::visible_declarations(e)) {
     out += fmt::format("\n## {}\n\n", detail::show_option(d->loc));
-    if (!d->description.empty()) out += d->description + "\n\n";
+    if (!d->description().empty()) out += d->description() + "\n\n";
     out += fmt::format("*Type:* {}\n\n", describe(*d->type));
     auto text = detail::default_text(*d);
     if (text.find('\n') != std::string::npos) out += fmt::format("*Default:*\n\n```nix\n{}\n```\n\n", text);
     else if (!text.empty()) out += fmt::format("*Default:* `{}`\n\n", text);
-    if (!d->example.empty()) out += fmt::format("*Example:* `{}`\n\n", d->example);
+    if (!d->example().empty()) out += fmt::format("*Example:* `{}`\n\n", d->example());
     if (d->read_only) out += "*Read only.*\n\n";
     out += "*Declared by:*";
     for (const auto* by : d->declared_by) out += fmt::format(" `{}`", detail::declared_at(*by));
@@ -222,11 +222,11 @@ inline std::string options_html(const evaluator& e) {
     const auto anchor = detail::html_escape(detail::option_anchor(name));
     out += fmt::format("<article class=\"option\" id=\"{}\">\n<h2><a href=\"#{}\">{}</a></h2>\n", anchor, anchor,
                        detail::html_escape(name));
-    if (!d->description.empty()) out += "<p class=\"description\">" + detail::html_escape(d->description) + "</p>\n";
+    if (!d->description().empty()) out += "<p class=\"description\">" + detail::html_escape(d->description()) + "</p>\n";
     if (d->read_only) out += "<p class=\"read-only\">Read only.</p>\n";
     out += "<dl>\n<dt>Type</dt><dd>" + detail::html_escape(describe(*d->type)) + "</dd>\n";
     if (auto text = detail::default_text(*d); !text.empty()) out += "<dt>Default</dt><dd>" + detail::html_code(text) + "</dd>\n";
-    if (!d->example.empty()) out += "<dt>Example</dt><dd>" + detail::html_code(std::string(d->example)) + "</dd>\n";
+    if (!d->example().empty()) out += "<dt>Example</dt><dd>" + detail::html_code(std::string(d->example())) + "</dd>\n";
     out += "<dt>Declared by</dt><dd>";
     for (std::size_t i = 0; i < d->declared_by.size(); ++i)
       out += (i == 0 ? "" : "<br>") + detail::html_code(detail::declared_at(*d->declared_by[i]));
@@ -278,8 +278,8 @@ inline std::string explanation_text(const option_explanation& x) {
   const auto& d = *x.declaration;
   out += "Type:\n  " + describe(*d.type) + "\n\n";
   if (auto text = detail::default_text(d); !text.empty()) out += "Default:\n" + detail::indent(text, "  ") + "\n";
-  if (!d.example.empty()) out += fmt::format("Example:\n  {}\n\n", d.example);
-  if (!d.description.empty()) out += "Description:\n" + detail::indent(d.description, "  ") + "\n";
+  if (auto example = d.example(); !example.empty()) out += fmt::format("Example:\n  {}\n\n", example);
+  if (!d.description().empty()) out += "Description:\n" + detail::indent(d.description(), "  ") + "\n";
   if (d.read_only) out += "Read only.\n\n";
   out += "Declared by:\n";
   for (const auto* by : d.declared_by) out += fmt::format("  {}\n", detail::declared_at(*by));
@@ -314,7 +314,7 @@ inline std::string explanation_json(const option_explanation& x) {
     const auto& d = *x.declaration;
     o.set("type", value(describe(*d.type)));
     if (auto text = detail::default_text(d); !text.empty()) o.set("default", detail::literal_expression(text));
-    o.set("description", value(d.description));
+    o.set("description", value(d.description()));
     o.set("readOnly", d.read_only);
     list declarations;
     for (const auto* by : d.declared_by) declarations.push_back(detail::declared_at(*by));

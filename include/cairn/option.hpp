@@ -44,6 +44,7 @@ struct option_base {
   std::uint8_t placeholders = 0;  // number of `<...>` segments in the path
   value (*make_default)(const option_base&) = nullptr;
 
+  constexpr bool has_description() const { return !enable_what.empty() || !description.empty(); }
   constexpr std::string full_description() const {
     if (!enable_what.empty()) return "Whether to enable " + std::string(enable_what) + ".";
     return std::string(description);

@@ -518,7 +518,7 @@ TEST(ConformanceDeclarations, AClashNamesEveryEarlierDeclaration) {
 TEST(ConformanceDeclarations, DeclarationsGivingDifferentFieldsMerge) {
   evaluation<cd::default_and_description_from_different_declarations> t;
   EXPECT_EQ(t["x"].as_int(), 1);
-  EXPECT_EQ(t.e.find_declaration("x")->description, "Typed only.");
+  EXPECT_EQ(t.e.find_declaration("x")->description(), "Typed only.");
 }
 
 TEST(ConformanceDeclarations, DifferentTypesDoNotMerge) {

@@ -29,9 +29,7 @@ struct declaration {
   const type_descriptor* type = nullptr;
   pointer_list<const option_base> declared_by;  // in the order NixOS folds them
   const option_base* with_default = nullptr;
-  std::string description;
-  std::string_view example;
-  std::string_view default_text;
+  const option_base* described_by = nullptr;  // the first declaration with a description
   bool read_only = false;
   bool internal = false;
   std::uint32_t trie = 0;
@@ -39,8 +37,24 @@ struct declaration {
   // Fields of a submodule option outside submodules (users.users.<name>.uid): that option's
   // declaration and the field's path inside an instance ("uid"), to read fields directly.
   std::int32_t container = -1;
-  std::string field_key;
+  box<std::string> field_key;
   box<enum_union> merged_enum;  // an enum declared more than once: the union
+
+  // Made when asked for (the manual, `option PATH`), not for every option of every evaluation:
+  // each the first declaration's that gives one, as NixOS's mergeOptionDecls.
+  constexpr std::string description() const {
+    return described_by != nullptr ? described_by->full_description() : std::string();
+  }
+  constexpr std::string_view example() const {
+    for (const auto* o : declared_by)
+      if (!o->example.empty()) return o->example;
+    return {};
+  }
+  constexpr std::string_view default_text() const {
+    for (const auto* o : declared_by)
+      if (!o->default_text.empty()) return o->default_text;
+    return {};
+  }
 };
 
 struct trie_node {
@@ -71,6 +85,20 @@ struct trie_node {
     for (std::size_t i = 0; i < names.size(); ++i)
       if (names[i] == name) return children[i];
     return 0;
+  }
+
+  // The child of that name; where there is none, `node` becomes it (one lookup for both).
+  constexpr std::uint32_t child_or_add(std::string_view name, std::uint32_t node) {
+    if (names.size() > indexed_from) {
+      auto at = by_name->insert(name, static_cast<std::uint32_t>(names.size()), name_at{&names});
+      if (at != names.size()) return children[at];
+      names.emplace_back(name);
+      children.push_back(node);
+      return node;
+    }
+    if (auto existing = child(name); existing != 0) return existing;
+    add_child(name, node);
+    return node;
   }
 
   constexpr void add_child(std::string_view name, std::uint32_t node) {

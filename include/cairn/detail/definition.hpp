@@ -22,7 +22,9 @@ namespace detail {
 
 // Where a definition or declaration was written.
 struct location {
-  std::string_view file;
+  // As std::source_location gives it: measuring it (strlen) is left to the messages that print
+  // it, not paid by every definition.
+  const char* file = "";
   std::uint32_t line = 0;
   const module_info* module = nullptr;
 };

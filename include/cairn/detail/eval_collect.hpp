@@ -98,11 +98,11 @@ constexpr void evaluator::settle_definitions() {
 
 constexpr evaluator::def_node* evaluator::top_level_entry(const option_base& o, const std::vector<std::string>& names,
                                                           const detail::location& where) {
-  auto* i = declaration_of(o);
-  if (i == nullptr || declarations_[*i].top_node < 0) return nullptr;
+  const auto* d = declaration_of(o);
+  if (d == nullptr || d->top_node < 0) return nullptr;
   auto& entry = new_entry();
   entry.where = where;
-  entry.top_node = declarations_[*i].top_node;
+  entry.top_node = d->top_node;
   // Attribute names below the option, built in place: {name = {name = leaf;};}.
   def_node* at = &entry.node;
   for (const auto& name : names) {
@@ -177,12 +177,12 @@ constexpr void evaluator::define_concrete(const std::vector<std::string>& path, 
 constexpr void evaluator::each(const option_base& o, detail::instance_configurer* owned, const detail::location& where,
                                const std::vector<std::uint32_t>& conditions) {
   configurers_.emplace_back(owned);
-  auto* index = declaration_of(o);
-  if (index == nullptr || declarations_[*index].top_node < 0) {
+  const auto* d = declaration_of(o);
+  if (d == nullptr || d->top_node < 0) {
     return fail("The option `" + std::string(o.path) + "' configured with each() at " + where_of(where) +
                 " does not exist: its module is not imported.");
   }
-  nodes_[declarations_[*index].top_node].submodule().each.push_back({owned, where, conditions});
+  nodes_[d->top_node].submodule().each.push_back({owned, where, conditions});
 }
 
 // Definitions from each(): fields of this instance, relative to its container.

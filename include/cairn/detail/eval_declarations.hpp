@@ -21,7 +21,6 @@ constexpr void evaluator::set_up(const module_info& root) {
     }
   declarations_.reserve(options);
   segments_.reserve(segments);
-  declaration_index_.reserve(options);
   if (!std::is_constant_evaluated()) option_index_.reserve(options);
   // Room for a node per option and a quarter more (options share most of their prefixes); it
   // grows if a host needs more. The bound, a node per segment, reserved twice what hosts use,
@@ -68,14 +67,29 @@ constexpr std::string evaluator::where_of(const detail::location& l) {
   return detail::normalize_path(l.file) + ":" + detail::to_string(std::int64_t(l.line));
 }
 
-constexpr const std::uint32_t* evaluator::declaration_of(const option_base& o) const {
+constexpr const detail::declaration* evaluator::declaration_of(const option_base& o) const {
   if (!std::is_constant_evaluated())
-    if (const auto* i = option_index_.find(&o); i != nullptr) return i;
+    if (const auto* i = option_index_.find(&o); i != nullptr) return &declarations_[*i];
   return find_path(o.path);  // at compile time; or an option object no imported module declares
 }
 
-constexpr const std::uint32_t* evaluator::find_path(std::string_view pattern) const {
-  return declaration_index_.find(pattern, path_of());
+// Walked in the trie, segment by segment: no index of whole paths is kept.
+constexpr const detail::declaration* evaluator::find_path(std::string_view pattern) const {
+  std::uint32_t t = 0;
+  if (pattern.find('"') == std::string_view::npos) {  // no quoted segment: cut at every dot
+    for (std::size_t start = 0;;) {
+      const auto dot = pattern.find('.', start);
+      t = next_in_pattern(t, pattern.substr(start, dot == std::string_view::npos ? dot : dot - start));
+      if (t == 0) return nullptr;
+      if (dot == std::string_view::npos) break;
+      start = dot + 1;
+    }
+  } else {
+    for (const auto& segment : split_path(pattern))
+      if ((t = next_in_pattern(t, segment)) == 0) return nullptr;
+  }
+  const auto d = tries_[t].declaration;
+  return d >= 0 ? &declarations_[static_cast<std::uint32_t>(d)] : nullptr;
 }
 
 constexpr bool evaluator::is_placeholder(std::string_view segment) {
@@ -85,33 +99,39 @@ constexpr bool evaluator::is_placeholder(std::string_view segment) {
 constexpr const type_descriptor& evaluator::type_of(const detail::declaration& d) const { return *d.type; }
 
 constexpr void evaluator::declare(const option_base& o) {
-  auto index = static_cast<std::uint32_t>(declarations_.size());
-  auto existing = declaration_index_.insert(o.path, index, path_of());  // one probe for a new path and a known one
-  if (!std::is_constant_evaluated()) option_index_.insert(&o, existing);
-  if (existing == index) {
+  // The path's node in the trie, made if new: a known path is found there, not hashed apart.
+  const auto first = segments_.size();
+  split_path_into(o.path, segments_);  // within the capacity reserved at set-up
+  const std::span<const std::string> loc(segments_.data() + first, segments_.size() - first);
+  const auto t = insert_trie(loc);
+  if (tries_[t].declaration < 0) {
+    auto index = static_cast<std::uint32_t>(declarations_.size());
+    if (!std::is_constant_evaluated()) option_index_.insert(&o, index);
+    tries_[t].declaration = static_cast<std::int32_t>(index);
     auto& d = declarations_.emplace_back();  // within the capacity reserved at set-up
     d.path = o.path;
-    auto first = segments_.size();
-    split_path_into(o.path, segments_);  // within the capacity reserved at set-up
-    d.loc = std::span<const std::string>(segments_.data() + first, segments_.size() - first);
+    d.loc = loc;
     d.type = o.type;
     d.declared_by.push_back(&o);
     if (o.has_default) d.with_default = &o;
-    d.description = o.full_description();
-    d.example = o.example;
-    d.default_text = o.default_text;
+    if (o.has_description()) d.described_by = &o;
     d.read_only = o.read_only;
     d.internal = o.internal;
-    d.trie = insert_trie(d.loc, index);
+    d.trie = t;
     return;
   }
+  // Declared before: the segments are the first declaration's.
+  const auto existing = static_cast<std::uint32_t>(tries_[t].declaration);
+  segments_.resize(first);
+  last_declared_ = declarations_[existing].loc;
+  if (!std::is_constant_evaluated()) option_index_.insert(&o, existing);
   auto& d = declarations_[existing];
   for (const auto* earlier : d.declared_by)
     if (earlier == &o) return;  // the same C++ object declared by two modules: one declaration
   // NixOS's mergeOptionDecls: a field given by both declarations is an error.
   bool clash = (o.has_default && d.with_default != nullptr) ||
-               (!o.full_description().empty() && !d.description.empty()) ||
-               (!o.example.empty() && !d.example.empty());
+               (o.has_description() && d.described_by != nullptr) ||
+               (!o.example.empty() && !d.example().empty());
   if (clash) {
     std::vector<std::string> earlier;
     for (const auto* e : d.declared_by) earlier.push_back(where_of(*e));
@@ -124,9 +144,7 @@ constexpr void evaluator::declare(const option_base& o) {
   d.type = merged;
   d.declared_by.push_back(&o);
   if (o.has_default) d.with_default = &o;
-  if (d.description.empty()) d.description = o.full_description();
-  if (d.example.empty()) d.example = o.example;
-  if (d.default_text.empty()) d.default_text = o.default_text;
+  if (d.described_by == nullptr && o.has_description()) d.described_by = &o;
 }
 
 // Declarations merge where NixOS's typeMerge succeeds: equal types, enums by union,
@@ -172,9 +190,15 @@ constexpr bool evaluator::same_type(const type_descriptor& a, const type_descrip
   return (a.elem == nullptr || same_type(*a.elem, *b.elem)) && (a.elem2 == nullptr || same_type(*a.elem2, *b.elem2));
 }
 
-constexpr std::uint32_t evaluator::insert_trie(std::span<const std::string> loc, std::uint32_t declaration) {
+constexpr std::uint32_t evaluator::insert_trie(std::span<const std::string> loc) {
+  // A module declares its options one after another: the nodes of the prefix a path shares with
+  // the one declared before it are taken as they are, without looking their names up again.
+  std::size_t i = 0;
   std::uint32_t t = 0;
-  for (const auto& segment : loc) {
+  for (; i < loc.size() && i < last_declared_.size() && loc[i] == last_declared_[i]; ++i) t = last_nodes_[i];
+  last_nodes_.resize(i);
+  for (; i < loc.size(); ++i) {
+    const auto& segment = loc[i];
     std::uint32_t next = 0;
     if (is_placeholder(segment)) {
       next = tries_[t].placeholder;
@@ -184,16 +208,14 @@ constexpr std::uint32_t evaluator::insert_trie(std::span<const std::string> loc,
         tries_.emplace_back().parent = t;
       }
     } else {
-      next = tries_[t].child(segment);
-      if (next == 0) {
-        next = static_cast<std::uint32_t>(tries_.size());
-        tries_[t].add_child(segment, next);
-        tries_.emplace_back().parent = t;
-      }
+      const auto made = static_cast<std::uint32_t>(tries_.size());
+      next = tries_[t].child_or_add(segment, made);
+      if (next == made) tries_.emplace_back().parent = t;
     }
     t = next;
+    last_nodes_.push_back(t);
   }
-  tries_[t].declaration = static_cast<std::int32_t>(declaration);
+  last_declared_ = loc;
   return t;
 }
 
@@ -257,7 +279,7 @@ constexpr void evaluator::index_fields() {
     }
     if (!simple) continue;
     d.container = tries_[t].declaration;
-    d.field_key = std::move(key);
+    d.field_key = detail::box<std::string>::make(std::move(key));
   }
 }
 

@@ -97,7 +97,7 @@ constexpr evaluator::shown evaluator::show(const def_ref& r, node* owner) {
   shown s{where_of(r.entry->where), std::nullopt};
   if (r.plain != nullptr) s.v = *r.plain;
   else if (r.node->type == def_node::kind::thunk && owner != nullptr && !failed()) {
-    const value* v = force_ref(r, *owner);
+    const value* v = force_ref(r);
     if (v != nullptr) s.v = *v;
   } else s.v = display(*r.node);
   return s;

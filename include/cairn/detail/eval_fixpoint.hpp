@@ -144,8 +144,8 @@ constexpr const value& evaluator::placeholder(const type_descriptor& t) {
 constexpr const value& evaluator::read_option(const option_base& o, const std::vector<std::string>& names,
                                               std::uint8_t bound, const instance_scope* scope) {
   if (failed()) return empty_;
-  if (auto* i = declaration_of(o); i != nullptr) {
-    const auto& d = declarations_[*i];
+  if (const auto* declared = declaration_of(o); declared != nullptr) {
+    const auto& d = *declared;
     if (d.top_node >= 0 && names.empty()) return force(nodes_[d.top_node]);  // the common case
     if (d.container >= 0 && names.size() == bound) {  // a field: users.users.<name>.uid
       node& c = nodes_[declarations_[d.container].top_node];
@@ -158,7 +158,7 @@ constexpr const value& evaluator::read_option(const option_base& o, const std::v
       if (s != nullptr) {
         prepare(*s);
         if (failed()) return empty_;
-        return force(field(*s, d.field_key, d.trie));
+        return force(field(*s, *d.field_key, d.trie));
       }
     }
   }
@@ -273,38 +273,48 @@ constexpr value evaluator::compute(node& n) {
 
 // The value of a definition at this level: plain, or computed (deferred definitions).
 // Structured attribute sets have no single value here (null is returned).
-constexpr const value* evaluator::force_ref(const def_ref& r, node& owner) {
+constexpr const value* evaluator::force_ref(const def_ref& r) {
   if (r.plain != nullptr) return r.plain;
   if (r.node->type == def_node::kind::plain) return &r.node->plain;
   if (r.node->type == def_node::kind::thunk) {
     // Checking, merging and showing a definition each ask for its value: compute it once.
     if (r.node->forced != nullptr) return r.node->forced;
     value v = callables_[r.node->callable]->call(cairn::config(*this, r.entry->scope));
-    owner.forced.push_back(detail::box<value>::make(std::move(v)));
+    forced_.push_back(detail::box<value>::make(std::move(v)));
     // The node is the evaluator's own (registered definitions are never const objects).
-    const_cast<def_node*>(r.node)->forced = owner.forced.back().get();
+    const_cast<def_node*>(r.node)->forced = forced_.back().get();
     return r.node->forced;
   }
   return nullptr;
 }
 
-template <class F>
-constexpr void evaluator::visit_in_order(std::uint32_t t, std::vector<std::string_view>& loc, F& f) const {
+// `order` holds the sorted children of every level being visited, each level's after its
+// parent's.
+template <class Visitor>
+constexpr void evaluator::visit_in_order(std::uint32_t t, std::vector<detail::sort_entry>& order, Visitor& visitor) const {
   const auto& tn = tries_[t];
-  std::vector<std::uint32_t> sorted(tn.names.size());
-  for (std::uint32_t i = 0; i < sorted.size(); ++i) sorted[i] = i;
-  // A node's names are distinct: any sort gives the one order.
-  std::sort(sorted.begin(), sorted.end(), [&tn](std::uint32_t a, std::uint32_t b) {
-    return std::string_view(tn.names[a]) < std::string_view(tn.names[b]);
-  });
-  for (auto i : sorted) {
-    auto c = tn.children[i];
-    auto d = tries_[c].declaration;
-    loc.emplace_back(tn.names[i]);
-    if (d < 0) visit_in_order(c, loc, f);
-    else if (declarations_[d].top_node >= 0) f(std::as_const(loc), std::as_const(nodes_[declarations_[d].top_node].result));
-    loc.pop_back();
+  const std::size_t first = order.size(), count = tn.names.size();
+  for (std::uint32_t i = 0; i < count; ++i) order.push_back({detail::sort_key(tn.names[i]), i});
+  // A node's names are distinct: any sort gives the one order. Most are told apart by their
+  // first eight bytes, compared as one number.
+  std::sort(order.begin() + static_cast<std::ptrdiff_t>(first), order.end(),
+            [&tn](const detail::sort_entry& a, const detail::sort_entry& b) {
+              if (a.key != b.key) return a.key < b.key;
+              return detail::name_less(tn.names[a.index], tn.names[b.index]);
+            });
+  for (std::size_t k = first; k < first + count; ++k) {
+    const auto i = order[k].index;
+    const auto c = tn.children[i];
+    const auto d = tries_[c].declaration;
+    if (d < 0) {
+      visitor.enter(tn.names[i]);
+      visit_in_order(c, order, visitor);
+      visitor.leave();
+    } else if (declarations_[d].top_node >= 0) {
+      visitor.option(tn.names[i], std::as_const(nodes_[declarations_[d].top_node].result));
+    }
   }
+  order.resize(first);
 }
 
 // The options below a trie node outside submodules, as one attribute set.

@@ -27,14 +27,14 @@ constexpr value evaluator::merge_values(const detail::loc_ref& loc, const type_d
     case type_kind::package: {
       if (!check_all(loc, type, defs, owner, false)) return {};
       if (defs.size() > 1) return unique_error(loc, defs, owner);
-      return *force_ref(defs[0], owner);
+      return *force_ref(defs[0]);
     }
     case type_kind::separated_string: {
       if (!check_all(loc, type, defs, owner, false)) return {};
       std::string out;
       for (std::size_t i = 0; i < defs.size(); ++i) {
         if (i != 0) out += type.separator;
-        out += force_ref(defs[i], owner)->as_string();
+        out += force_ref(defs[i])->as_string();
       }
       return out;
     }
@@ -46,7 +46,7 @@ constexpr value evaluator::merge_values(const detail::loc_ref& loc, const type_d
       if (!check_all(loc, type, defs, owner, false)) return {};
       std::size_t nulls = 0;
       for (const auto& r : defs) {
-        const value* v = force_ref(r, owner);
+        const value* v = force_ref(r);
         if (failed()) return {};
         if (v != nullptr && v->is_null()) ++nulls;
       }
@@ -60,7 +60,7 @@ constexpr value evaluator::merge_values(const detail::loc_ref& loc, const type_d
     case type_kind::either: {
       bool all_left = true, all_right = true;
       for (const auto& r : defs) {
-        const value* v = force_ref(r, owner);
+        const value* v = force_ref(r);
         if (failed()) return {};
         all_left = all_left && v != nullptr && check_head(*type.elem, *v);
         all_right = all_right && v != nullptr && check_head(*type.elem2, *v);
@@ -95,7 +95,7 @@ constexpr bool evaluator::check_all(const detail::loc_ref& loc, const type_descr
                                     const std::vector<def_ref>& defs, node& owner, bool type_error_style) {
   std::vector<shown> invalid;
   for (const auto& r : defs) {
-    const value* v = force_ref(r, owner);
+    const value* v = force_ref(r);
     if (failed()) return false;
     if (v == nullptr || !check_head(type, *v)) invalid.push_back(show(r, &owner));
   }
@@ -108,9 +108,9 @@ constexpr bool evaluator::check_all(const detail::loc_ref& loc, const type_descr
 constexpr value evaluator::merge_equal(const detail::loc_ref& loc, const type_descriptor& type,
                                        const std::vector<def_ref>& defs, node& owner) {
   if (!check_all(loc, type, defs, owner, false)) return {};
-  const value* first = force_ref(defs[0], owner);
+  const value* first = force_ref(defs[0]);
   for (std::size_t i = 1; i < defs.size(); ++i) {
-    const value* other = force_ref(defs[i], owner);
+    const value* other = force_ref(defs[i]);
     if (!(*other == *first)) {
       fail(detail::messages::conflicting(loc.shown(), show(defs[0], &owner), show(defs[i], &owner)));
       return {};
@@ -139,7 +139,7 @@ constexpr value evaluator::merge_list(const detail::loc_ref& loc, const type_des
   if (!check_all(loc, type, defs, owner, true)) return {};
   list out;
   std::size_t total = 0;
-  for (const auto& r : defs) total += force_ref(r, owner)->as_list().size();
+  for (const auto& r : defs) total += force_ref(r)->as_list().size();
   out.reserve(total);
   const auto& elem = *type.elem;
   // Scalars whose single definition merges to itself are checked in place; single-line
@@ -147,7 +147,7 @@ constexpr value evaluator::merge_list(const detail::loc_ref& loc, const type_des
   const bool in_place = is_scalar(elem) && elem.kind != type_kind::separated_string &&
                         !(elem.kind == type_kind::string && elem.rule == string_rule::single_line);
   for (std::size_t n = 0; n < defs.size(); ++n) {
-    const auto& items = force_ref(defs[n], owner)->as_list();
+    const auto& items = force_ref(defs[n])->as_list();
     for (std::size_t m = 0; m < items.size(); ++m) {
       if (in_place) {
         if (!check_head(elem, items[m])) {
@@ -210,7 +210,7 @@ constexpr void evaluator::attr_definitions(const std::vector<def_ref>& defs, nod
                                                                      : def_ref{r.entry, &c, nullptr}});
       continue;
     }
-    const value* v = force_ref(r, owner);
+    const value* v = force_ref(r);
     if (failed()) return;
     if (v == nullptr || !v->is_attrs()) {
       invalid.push_back(show(r, &owner));
@@ -236,9 +236,9 @@ constexpr void evaluator::for_each_name(const std::vector<named_def>& items, F&&
 
 // types.anything for values that are not all attribute sets: equal values, one kind.
 constexpr value evaluator::merge_anything(const detail::loc_ref& loc, const std::vector<def_ref>& defs, node& owner) {
-  const value* first = force_ref(defs[0], owner);
+  const value* first = force_ref(defs[0]);
   for (std::size_t i = 1; i < defs.size(); ++i) {
-    const value* other = force_ref(defs[i], owner);
+    const value* other = force_ref(defs[i]);
     if (first == nullptr || other == nullptr || first->type() != other->type()) {
       fail("The option `" + loc.shown() + "' has conflicting option types in `" +
            where_of(defs[0].entry->where) + "' and `" + where_of(defs[i].entry->where) + "'");

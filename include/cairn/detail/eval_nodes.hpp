@@ -80,7 +80,6 @@ struct node {
   std::span<const def_ref> defs;  // in definition order, without the default
   def_entry default_entry;        // the declared default (when has_default): a definition at priority 1500
   value result;
-  std::vector<box<value>> forced;  // values of deferred definitions, alive with the node
   instance_scope* scope = nullptr;  // the instance this node is a field of
   // A submodule option's instances, made when first asked for.
   constexpr submodule_state& submodule() {

@@ -54,6 +54,25 @@ constexpr evaluator::def_ref evaluator::strip(const def_ref& r) {
   return {r.entry, &c, nullptr};
 }
 
+// The usual case, every definition a plain value at the plain priority: nothing to discharge
+// and no order, and a declared default (`first`, at a lower priority) loses to any of them. Fills
+// `kept` as process() would and says so, or leaves it empty.
+constexpr bool evaluator::plain_only(const def_ref* first, std::span<const def_ref> defs, std::vector<def_ref>& kept) {
+  auto is_plain = [](const def_ref& r) {
+    return (r.plain != nullptr || r.node->type == def_node::kind::plain) && priority_of(r) == priority::plain;
+  };
+  for (const auto& r : defs)
+    if (!is_plain(r)) return false;
+  if (defs.empty()) {
+    if (first == nullptr || first->plain == nullptr) return false;  // a default alone: kept as it is
+    kept.push_back(*first);
+    return true;
+  }
+  if (first != nullptr && (first->plain == nullptr || priority_of(*first) <= priority::plain)) return false;
+  for (const auto& r : defs) kept.push_back(r.plain != nullptr ? r : def_ref{r.entry, nullptr, &r.node->plain});
+  return true;
+}
+
 constexpr std::vector<evaluator::def_ref> evaluator::process(const std::vector<def_ref>& defs) {
   std::vector<def_ref> kept;
   process(nullptr, defs, kept);
@@ -64,6 +83,7 @@ constexpr std::vector<evaluator::def_ref> evaluator::process(const std::vector<d
 constexpr void evaluator::process(const def_ref* first, std::span<const def_ref> defs, std::vector<def_ref>& kept) {
   kept.clear();  // discharged, then filtered in place
   kept.reserve(defs.size() + 1);
+  if (plain_only(first, defs, kept)) return;
   if (first != nullptr) {
     discharge(*first, kept);
     if (failed()) return kept.clear();

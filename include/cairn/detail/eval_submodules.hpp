@@ -136,7 +136,7 @@ constexpr void evaluator::split(instance_scope& s, const def_ref& r, std::uint32
     items.push_back({r.node->attr_name(), c.type == def_node::kind::plain ? def_ref{r.entry, nullptr, &c.plain}
                                                                    : def_ref{r.entry, &c, nullptr}});
   } else {
-    const value* v = force_ref(r, *s.container);
+    const value* v = force_ref(r);
     if (failed()) return;
     if (v == nullptr || !v->is_attrs()) {
       return fail(detail::messages::not_of_type(detail::show_option(loc), "submodule", {show(r, s.container)}, true));

@@ -66,6 +66,30 @@ constexpr std::string to_string(double d) {
   return out;
 }
 
+// Byte order, as Nix sorts attribute names, compared in place: the names sorted are short, and a
+// call to memcmp for each pair costs more than the comparison.
+constexpr bool name_less(std::string_view a, std::string_view b) {
+  const std::size_t n = std::min(a.size(), b.size());
+  for (std::size_t i = 0; i < n; ++i)
+    if (a[i] != b[i]) return static_cast<unsigned char>(a[i]) < static_cast<unsigned char>(b[i]);
+  return a.size() < b.size();
+}
+
+// A name's first eight bytes as a number that sorts as the names do (byte order; a shorter name
+// is padded with zero bytes): names whose keys differ are in the order of their keys.
+constexpr std::uint64_t sort_key(std::string_view name) {
+  std::uint64_t key = 0;
+  for (std::size_t i = 0; i < 8; ++i)
+    key = key << 8 | (i < name.size() ? static_cast<unsigned char>(name[i]) : 0u);
+  return key;
+}
+
+// An item to sort by name: its key, and where the name is.
+struct sort_entry {
+  std::uint64_t key = 0;
+  std::uint32_t index = 0;
+};
+
 constexpr std::string join(const std::vector<std::string>& parts, std::string_view separator) {
   std::string out;
   for (std::size_t i = 0; i < parts.size(); ++i) {
