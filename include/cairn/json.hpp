@@ -20,19 +20,12 @@ namespace detail {
 // Characters JSON escapes: quotes, backslashes and controls.
 constexpr bool json_escaped(unsigned char c) { return c < 0x20 || c == '"' || c == '\\'; }
 
-// The length of the start of `s` that JSON writes as it is, found eight bytes at a time.
-inline std::size_t json_clean_prefix(std::string_view s) {
+// Whether any of eight bytes is one JSON escapes: below 0x20 (bytes from 0x80 on never are), a
+// quote or a backslash.
+inline bool json_escaped_any(std::uint64_t w) {
   constexpr std::uint64_t ones = 0x0101010101010101, highs = 0x8080808080808080;
   auto has_zero_byte = [](std::uint64_t x) { return (x - ones) & ~x & highs; };
-  std::size_t i = 0;
-  for (; i + 8 <= s.size(); i += 8) {
-    std::uint64_t w;
-    std::memcpy(&w, s.data() + i, 8);
-    // A byte below 0x20 (bytes from 0x80 on are never below), a quote or a backslash.
-    if (((w - ones * 0x20) & ~w & highs) | has_zero_byte(w ^ (ones * '"')) | has_zero_byte(w ^ (ones * '\\'))) break;
-  }
-  while (i < s.size() && !json_escaped(static_cast<unsigned char>(s[i]))) ++i;
-  return i;
+  return (((w - ones * 0x20) & ~w & highs) | has_zero_byte(w ^ (ones * '"')) | has_zero_byte(w ^ (ones * '\\'))) != 0;
 }
 
 // Writes JSON into a buffer that grows by doubling: each token makes room once and is copied
@@ -53,13 +46,21 @@ class json_writer {
   }
 
   void string(std::string_view s) {
-    // Names and most values have nothing to escape: copied as they are checked.
-    const std::size_t clean = json_clean_prefix(s);
+    // Names and most values have nothing to escape: copied as they are checked, eight bytes at
+    // a time, then byte by byte.
     room(s.size() + 2);
-    buffer_[size_++] = '"';
-    std::memcpy(buffer_.data() + size_, s.data(), clean);
-    size_ += clean;
-    if (clean != s.size()) escape(s.substr(clean));
+    char* to = buffer_.data() + size_;
+    *to++ = '"';
+    std::size_t i = 0;
+    for (; i + 8 <= s.size(); i += 8) {
+      std::uint64_t w;
+      std::memcpy(&w, s.data() + i, 8);
+      if (json_escaped_any(w)) break;
+      std::memcpy(to + i, &w, 8);
+    }
+    for (; i < s.size() && !json_escaped(static_cast<unsigned char>(s[i])); ++i) to[i] = s[i];
+    size_ += i + 1;
+    if (i != s.size()) escape(s.substr(i));
     put('"');
   }
 

@@ -5,7 +5,6 @@
 #pragma once
 
 #include <cstdint>
-#include <memory>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -14,6 +13,14 @@
 #include <vector>
 
 #include "detail/box.hpp"
+
+// std::construct_at and std::destroy_at. libstdc++ declares them in a header of their own: the
+// whole of <memory> would add 5 MB to the precompiled header of every module unit.
+#if __has_include(<bits/stl_construct.h>)
+#include <bits/stl_construct.h>
+#else
+#include <memory>
+#endif
 
 namespace cairn {
 
