@@ -143,40 +143,44 @@ class definitions {
 
   // d.set(option, value): a definition of `option`. `value` is a value of the option's type, a
   // property (mk_force(...), mk_if(...), ...), or a function of the final config.
+  // (Each overload is made once per option and called about once in a unit: inlined, it is no
+  // function of its own for every module unit to compile.)
   template <fixed_string P, class T, class V>
-  constexpr void set(const option<P, T>& o, V&& v, std::source_location where = std::source_location::current()) {
+  [[gnu::always_inline]] constexpr void set(const option<P, T>& o, V&& v,
+                                            std::source_location where = std::source_location::current()) {
     if constexpr (definable_here<P, T, V, true>) define_as<T>(o, nullptr, 0, std::forward<V>(v), where);
     else reject<P, T, V, true>();
   }
   // Braced values: d.set(users::user::extra_groups("alice"), {"wheel"}).
   template <fixed_string P, class T, class E>
-  constexpr void set(const option<P, T>& o, std::initializer_list<E> v,
+  [[gnu::always_inline]] constexpr void set(const option<P, T>& o, std::initializer_list<E> v,
                      std::source_location where = std::source_location::current()) {
     if constexpr (definable_here<P, T, std::vector<E>, true>) define_braced<T>(o, nullptr, 0, v, where);
     else reject<P, T, std::vector<E>, true>();
   }
   template <fixed_string P, class T>
-  constexpr void set(const option<P, T>& o, const typename T::value_type& v,
+  [[gnu::always_inline]] constexpr void set(const option<P, T>& o, const typename T::value_type& v,
                      std::source_location where = std::source_location::current()) {
     if constexpr (definable_here<P, T, typename T::value_type, true>) define_as<T>(o, nullptr, 0, v, where);
     else reject<P, T, typename T::value_type, true>();
   }
 
   template <fixed_string P, class T, class V>
-  constexpr void set(const target<P, T>& t, V&& v, std::source_location where = std::source_location::current()) {
+  [[gnu::always_inline]] constexpr void set(const target<P, T>& t, V&& v,
+                                            std::source_location where = std::source_location::current()) {
     if constexpr (definable_here<P, T, V, false>)
       define_as<T>(*t.option, &t.names, t.bound_placeholders, std::forward<V>(v), where);
     else reject<P, T, V, false>();
   }
   template <fixed_string P, class T, class E>
-  constexpr void set(const target<P, T>& t, std::initializer_list<E> v,
+  [[gnu::always_inline]] constexpr void set(const target<P, T>& t, std::initializer_list<E> v,
                      std::source_location where = std::source_location::current()) {
     if constexpr (definable_here<P, T, std::vector<E>, false>)
       define_braced<T>(*t.option, &t.names, t.bound_placeholders, v, where);
     else reject<P, T, std::vector<E>, false>();
   }
   template <fixed_string P, class T>
-  constexpr void set(const target<P, T>& t, const typename T::value_type& v,
+  [[gnu::always_inline]] constexpr void set(const target<P, T>& t, const typename T::value_type& v,
                      std::source_location where = std::source_location::current()) {
     if constexpr (definable_here<P, T, typename T::value_type, false>)
       define_as<T>(*t.option, &t.names, t.bound_placeholders, v, where);
@@ -326,18 +330,19 @@ class instance_definitions : public definitions {
   using definitions::set;
   // Fields of this instance: u.set(users::user::home, "/home/alice").
   template <fixed_string P, class T, class V>
-  constexpr void set(const option<P, T>& o, V&& v, std::source_location where = std::source_location::current()) {
+  [[gnu::always_inline]] constexpr void set(const option<P, T>& o, V&& v,
+                                            std::source_location where = std::source_location::current()) {
     if constexpr (definable_here<P, T, V, false>) define_as<T>(o, nullptr, 0, std::forward<V>(v), where);
     else reject<P, T, V, false>();
   }
   template <fixed_string P, class T>
-  constexpr void set(const option<P, T>& o, const typename T::value_type& v,
+  [[gnu::always_inline]] constexpr void set(const option<P, T>& o, const typename T::value_type& v,
                      std::source_location where = std::source_location::current()) {
     if constexpr (definable_here<P, T, typename T::value_type, false>) define_as<T>(o, nullptr, 0, v, where);
     else reject<P, T, typename T::value_type, false>();
   }
   template <fixed_string P, class T, class E>
-  constexpr void set(const option<P, T>& o, std::initializer_list<E> v,
+  [[gnu::always_inline]] constexpr void set(const option<P, T>& o, std::initializer_list<E> v,
                      std::source_location where = std::source_location::current()) {
     if constexpr (definable_here<P, T, std::vector<E>, false>) define_braced<T>(o, nullptr, 0, v, where);
     else reject<P, T, std::vector<E>, false>();

@@ -98,7 +98,7 @@ struct target {
   std::uint8_t bound_placeholders = 0;
 
   template <class... Names>
-  constexpr auto operator()(Names&&... more) const {
+  [[gnu::always_inline]] constexpr auto operator()(Names&&... more) const {
     using result = typename detail::indexed<T, sizeof...(Names)>::type;
     static_assert(detail::indexed<T, sizeof...(Names)>::valid,
                   "cairn: only attrs_of options can be indexed with attribute names");
@@ -154,7 +154,7 @@ class option : public detail::typed_option<T> {
 
   // users::user::uid("alice"): bind the placeholders, then index attrs_of values by name.
   template <class... Names>
-  constexpr auto operator()(Names&&... names) const {
+  [[gnu::always_inline]] constexpr auto operator()(Names&&... names) const {
     constexpr std::size_t bound = sizeof...(Names) < placeholder_count ? sizeof...(Names) : placeholder_count;
     constexpr std::size_t keys = sizeof...(Names) - bound;
     static_assert(sizeof...(Names) >= placeholder_count,
