@@ -282,22 +282,22 @@ class evaluator final : private detail::registrar, private detail::reader {
   // ---- check and merge, per type (detail/eval_merge.hpp) ---------------------------------
 
   constexpr value merge_values(const detail::loc_ref& loc, const type_descriptor& type,
-                               const std::vector<def_ref>& defs, node& owner);
+                               const std::vector<def_ref>& defs);
 
-  constexpr value unique_error(const detail::loc_ref& loc, const std::vector<def_ref>& defs, node& owner);
+  constexpr value unique_error(const detail::loc_ref& loc, const std::vector<def_ref>& defs);
 
   constexpr bool check_all(const detail::loc_ref& loc, const type_descriptor& type,
-                           const std::vector<def_ref>& defs, node& owner, bool type_error_style);
+                           const std::vector<def_ref>& defs, bool type_error_style);
 
   constexpr value merge_equal(const detail::loc_ref& loc, const type_descriptor& type,
-                              const std::vector<def_ref>& defs, node& owner);
+                              const std::vector<def_ref>& defs);
 
   static constexpr bool is_scalar(const type_descriptor& t);
 
   constexpr value merge_list(const detail::loc_ref& loc, const type_descriptor& type,
-                             const std::vector<def_ref>& defs, node& owner);
+                             const std::vector<def_ref>& defs);
   constexpr value merge_attrs(const detail::loc_ref& loc, const type_descriptor& type,
-                              const std::vector<def_ref>& defs, node& owner);
+                              const std::vector<def_ref>& defs);
 
   // attrsOf's first step, shared with submodule instances: every definition's attributes as
   // (name, definition) pairs, sorted by name and in definition order within a name; a
@@ -306,13 +306,13 @@ class evaluator final : private detail::registrar, private detail::reader {
     std::string_view name;
     def_ref ref;
   };
-  constexpr void attr_definitions(const std::vector<def_ref>& defs, node& owner, std::vector<named_def>& items,
+  constexpr void attr_definitions(const std::vector<def_ref>& defs, std::vector<named_def>& items,
                                   std::vector<shown>& invalid);
 
   template <class F>
   constexpr void for_each_name(const std::vector<named_def>& items, F&& f);
 
-  constexpr value merge_anything(const detail::loc_ref& loc, const std::vector<def_ref>& defs, node& owner);
+  constexpr value merge_anything(const detail::loc_ref& loc, const std::vector<def_ref>& defs);
 
   // ---- submodules (detail/eval_submodules.hpp) -------------------------------------------
 
@@ -357,8 +357,8 @@ class evaluator final : private detail::registrar, private detail::reader {
   constexpr std::optional<value> display_below(const def_node& leaf, const std::vector<std::string>& path,
                                                std::size_t from) const;
 
-  constexpr shown show(const def_ref& r, node* owner = nullptr);
-  constexpr std::vector<shown> show_all(const std::vector<def_ref>& defs, node& owner);
+  constexpr shown show(const def_ref& r);
+  constexpr std::vector<shown> show_all(const std::vector<def_ref>& defs);
 
   // ---- state -----------------------------------------------------------------------------
 

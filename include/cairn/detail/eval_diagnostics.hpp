@@ -93,19 +93,19 @@ constexpr std::optional<value> evaluator::display_below(const def_node& leaf, co
   return v;
 }
 
-constexpr evaluator::shown evaluator::show(const def_ref& r, node* owner) {
+constexpr evaluator::shown evaluator::show(const def_ref& r) {
   shown s{where_of(r.entry->where), std::nullopt};
   if (r.plain != nullptr) s.v = *r.plain;
-  else if (r.node->type == def_node::kind::thunk && owner != nullptr && !failed()) {
+  else if (r.node->type == def_node::kind::thunk && !failed()) {
     const value* v = force_ref(r);
     if (v != nullptr) s.v = *v;
   } else s.v = display(*r.node);
   return s;
 }
 
-constexpr std::vector<evaluator::shown> evaluator::show_all(const std::vector<def_ref>& defs, node& owner) {
+constexpr std::vector<evaluator::shown> evaluator::show_all(const std::vector<def_ref>& defs) {
   std::vector<shown> out;
-  for (const auto& r : defs) out.push_back(show(r, &owner));
+  for (const auto& r : defs) out.push_back(show(r));
   return out;
 }
 
@@ -148,7 +148,7 @@ constexpr std::vector<detail::definition_report> evaluator::explain(const std::v
     d.is_default = l.is_default;
     d.condition_holds = l.holds;
     d.wins = l.holds && d.priority == best;
-    auto shown_value = show(inner, &n);
+    auto shown_value = show(inner);
     d.v = shown_value.v;
     out.push_back(std::move(d));
   }

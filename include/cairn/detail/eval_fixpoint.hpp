@@ -252,7 +252,7 @@ constexpr value evaluator::compute(node& n) {
   const auto& type = type_of(d);
   if (d.read_only && n.defs.size() + (n.has_default ? 1 : 0) > 1) {
     std::vector<shown> each;
-    for (const auto& r : all_defs(n)) each.push_back(show(r, &n));
+    for (const auto& r : all_defs(n)) each.push_back(show(r));
     fail(detail::messages::read_only_set_twice(detail::show_option(n.loc), each));
     return {};
   }
@@ -268,7 +268,7 @@ constexpr value evaluator::compute(node& n) {
     fail(detail::messages::no_value(detail::show_option(n.loc)));
     return {};
   }
-  return merge_values(detail::loc_ref{n.loc}, type, *processed, n);
+  return merge_values(detail::loc_ref{n.loc}, type, *processed);
 }
 
 // The value of a definition at this level: plain, or computed (deferred definitions).

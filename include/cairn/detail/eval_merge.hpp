@@ -8,16 +8,16 @@
 namespace cairn {
 
 constexpr value evaluator::merge_values(const detail::loc_ref& loc, const type_descriptor& type,
-                                        const std::vector<def_ref>& defs, node& owner) {
+                                        const std::vector<def_ref>& defs) {
   if (failed()) return {};
   switch (type.kind) {
     case type_kind::boolean:
     case type_kind::integer:
     case type_kind::floating:
     case type_kind::enumeration:
-    case type_kind::path: return merge_equal(loc, type, defs, owner);
+    case type_kind::path: return merge_equal(loc, type, defs);
     case type_kind::string: {
-      value merged = merge_equal(loc, type, defs, owner);
+      value merged = merge_equal(loc, type, defs);
       // singleLineStr allows one trailing newline and drops it (lib.removeSuffix "\n").
       if (type.rule != string_rule::single_line || !merged.is_string()) return merged;
       const auto& text = merged.as_string();
@@ -25,12 +25,12 @@ constexpr value evaluator::merge_values(const detail::loc_ref& loc, const type_d
       return value(std::string_view(text).substr(0, text.size() - 1));
     }
     case type_kind::package: {
-      if (!check_all(loc, type, defs, owner, false)) return {};
-      if (defs.size() > 1) return unique_error(loc, defs, owner);
+      if (!check_all(loc, type, defs, false)) return {};
+      if (defs.size() > 1) return unique_error(loc, defs);
       return *force_ref(defs[0]);
     }
     case type_kind::separated_string: {
-      if (!check_all(loc, type, defs, owner, false)) return {};
+      if (!check_all(loc, type, defs, false)) return {};
       std::string out;
       for (std::size_t i = 0; i < defs.size(); ++i) {
         if (i != 0) out += type.separator;
@@ -38,12 +38,12 @@ constexpr value evaluator::merge_values(const detail::loc_ref& loc, const type_d
       }
       return out;
     }
-    case type_kind::list_of: return merge_list(loc, type, defs, owner);
+    case type_kind::list_of: return merge_list(loc, type, defs);
     case type_kind::attrs_of:
-    case type_kind::anything: return merge_attrs(loc, type, defs, owner);
+    case type_kind::anything: return merge_attrs(loc, type, defs);
     case type_kind::null_or: {
       // v1: every definition checked against `null or <t>` before anything merges.
-      if (!check_all(loc, type, defs, owner, false)) return {};
+      if (!check_all(loc, type, defs, false)) return {};
       std::size_t nulls = 0;
       for (const auto& r : defs) {
         const value* v = force_ref(r);
@@ -51,7 +51,7 @@ constexpr value evaluator::merge_values(const detail::loc_ref& loc, const type_d
         if (v != nullptr && v->is_null()) ++nulls;
       }
       if (nulls == defs.size()) return null;
-      if (nulls == 0) return merge_values(loc, *type.elem, defs, owner);
+      if (nulls == 0) return merge_values(loc, *type.elem, defs);
       std::vector<std::string> files;
       for (const auto& r : defs) files.push_back(where_of(r.entry->where));
       fail(detail::messages::null_and_not_null(loc.shown(), files));
@@ -65,17 +65,17 @@ constexpr value evaluator::merge_values(const detail::loc_ref& loc, const type_d
         all_left = all_left && v != nullptr && check_head(*type.elem, *v);
         all_right = all_right && v != nullptr && check_head(*type.elem2, *v);
       }
-      if (all_left) return merge_values(loc, *type.elem, defs, owner);
-      if (all_right) return merge_values(loc, *type.elem2, defs, owner);
+      if (all_left) return merge_values(loc, *type.elem, defs);
+      if (all_right) return merge_values(loc, *type.elem2, defs);
       fail(detail::messages::neither(loc.shown(), describe(type), describe(*type.elem),
-                                     describe(*type.elem2), show_all(defs, owner)));
+                                     describe(*type.elem2), show_all(defs)));
       return {};
     }
     case type_kind::unique:
       // v1: checked with the element's check (and description) before counting definitions.
-      if (!check_all(loc, type, defs, owner, false)) return {};
-      if (defs.size() != 1) return unique_error(loc, defs, owner);
-      return merge_values(loc, *type.elem, defs, owner);
+      if (!check_all(loc, type, defs, false)) return {};
+      if (defs.size() != 1) return unique_error(loc, defs);
+      return merge_values(loc, *type.elem, defs);
     case type_kind::submodule:
       fail("The option `" + loc.shown() +
            "' has a submodule inside a list or another container; cairn supports submodule and "
@@ -85,19 +85,19 @@ constexpr value evaluator::merge_values(const detail::loc_ref& loc, const type_d
   return {};
 }
 
-constexpr value evaluator::unique_error(const detail::loc_ref& loc, const std::vector<def_ref>& defs, node& owner) {
-  fail(detail::messages::not_unique(loc.shown(), show_all(defs, owner)));
+constexpr value evaluator::unique_error(const detail::loc_ref& loc, const std::vector<def_ref>& defs) {
+  fail(detail::messages::not_unique(loc.shown(), show_all(defs)));
   return {};
 }
 
 // NixOS's v1 check: every definition's head, all failures reported.
 constexpr bool evaluator::check_all(const detail::loc_ref& loc, const type_descriptor& type,
-                                    const std::vector<def_ref>& defs, node& owner, bool type_error_style) {
+                                    const std::vector<def_ref>& defs, bool type_error_style) {
   std::vector<shown> invalid;
   for (const auto& r : defs) {
     const value* v = force_ref(r);
     if (failed()) return false;
-    if (v == nullptr || !check_head(type, *v)) invalid.push_back(show(r, &owner));
+    if (v == nullptr || !check_head(type, *v)) invalid.push_back(show(r));
   }
   if (invalid.empty()) return true;
   fail(detail::messages::not_of_type(loc.shown(), describe(type), invalid, type_error_style));
@@ -106,13 +106,13 @@ constexpr bool evaluator::check_all(const detail::loc_ref& loc, const type_descr
 
 // mergeEqualOption: all definitions equal, else the first and the first that differs.
 constexpr value evaluator::merge_equal(const detail::loc_ref& loc, const type_descriptor& type,
-                                       const std::vector<def_ref>& defs, node& owner) {
-  if (!check_all(loc, type, defs, owner, false)) return {};
+                                       const std::vector<def_ref>& defs) {
+  if (!check_all(loc, type, defs, false)) return {};
   const value* first = force_ref(defs[0]);
   for (std::size_t i = 1; i < defs.size(); ++i) {
     const value* other = force_ref(defs[i]);
     if (!(*other == *first)) {
-      fail(detail::messages::conflicting(loc.shown(), show(defs[0], &owner), show(defs[i], &owner)));
+      fail(detail::messages::conflicting(loc.shown(), show(defs[0]), show(defs[i])));
       return {};
     }
   }
@@ -135,8 +135,8 @@ constexpr bool evaluator::is_scalar(const type_descriptor& t) {
 
 // listOf: each element merged on its own at `[definition n-entry m]`, then concatenated.
 constexpr value evaluator::merge_list(const detail::loc_ref& loc, const type_descriptor& type,
-                                      const std::vector<def_ref>& defs, node& owner) {
-  if (!check_all(loc, type, defs, owner, true)) return {};
+                                      const std::vector<def_ref>& defs) {
+  if (!check_all(loc, type, defs, true)) return {};
   list out;
   std::size_t total = 0;
   for (const auto& r : defs) total += force_ref(r)->as_list().size();
@@ -158,7 +158,7 @@ constexpr value evaluator::merge_list(const detail::loc_ref& loc, const type_des
         out.push_back(items[m]);
       } else {
         def_ref single{defs[n].entry, nullptr, &items[m]};
-        out.push_back(merge_values(detail::loc_ref{{}, &loc, {}, n + 1, m + 1}, elem, {single}, owner));
+        out.push_back(merge_values(detail::loc_ref{{}, &loc, {}, n + 1, m + 1}, elem, {single}));
         if (failed()) return {};
       }
     }
@@ -169,13 +169,13 @@ constexpr value evaluator::merge_list(const detail::loc_ref& loc, const type_des
 // attrsOf: names from every definition, each name's definitions merged on their own (names
 // whose definitions all vanish are removed).
 constexpr value evaluator::merge_attrs(const detail::loc_ref& loc, const type_descriptor& type,
-                                       const std::vector<def_ref>& defs, node& owner) {
+                                       const std::vector<def_ref>& defs) {
   const bool anything = type.kind == type_kind::anything;
   detail::vector_pool<named_def>::lease items(named_defs_);
   std::vector<shown> invalid;
-  attr_definitions(defs, owner, *items, invalid);
+  attr_definitions(defs, *items, invalid);
   if (failed()) return {};
-  if (anything && !invalid.empty()) return merge_anything(loc, defs, owner);
+  if (anything && !invalid.empty()) return merge_anything(loc, defs);
   if (!invalid.empty()) {
     fail(detail::messages::not_of_type(loc.shown(), describe(type), invalid, true));
     return {};
@@ -189,19 +189,19 @@ constexpr value evaluator::merge_attrs(const detail::loc_ref& loc, const type_de
     // One plain definition has nothing to discharge, no rival priority and no order: process()
     // would return it as it is (and allocate a vector for it).
     if (group.size() == 1 && group.front().plain != nullptr) {
-      out.set(name, merge_values(element_loc, elem, group, owner));
+      out.set(name, merge_values(element_loc, elem, group));
       return !failed();
     }
     process(nullptr, group, *processed);
     if (failed()) return false;
-    if (!processed->empty()) out.set(name, merge_values(element_loc, elem, *processed, owner));
+    if (!processed->empty()) out.set(name, merge_values(element_loc, elem, *processed));
     return !failed();
   });
   if (failed()) return {};
   return out;
 }
 
-constexpr void evaluator::attr_definitions(const std::vector<def_ref>& defs, node& owner, std::vector<named_def>& items,
+constexpr void evaluator::attr_definitions(const std::vector<def_ref>& defs, std::vector<named_def>& items,
                                            std::vector<shown>& invalid) {
   for (const auto& r : defs) {
     if (r.node != nullptr && r.node->type == def_node::kind::attrs) {
@@ -213,7 +213,7 @@ constexpr void evaluator::attr_definitions(const std::vector<def_ref>& defs, nod
     const value* v = force_ref(r);
     if (failed()) return;
     if (v == nullptr || !v->is_attrs()) {
-      invalid.push_back(show(r, &owner));
+      invalid.push_back(show(r));
       continue;
     }
     for (const auto& a : v->as_attrs()) items.push_back({a.name, def_ref{r.entry, nullptr, &a.val}});
@@ -235,7 +235,7 @@ constexpr void evaluator::for_each_name(const std::vector<named_def>& items, F&&
 }
 
 // types.anything for values that are not all attribute sets: equal values, one kind.
-constexpr value evaluator::merge_anything(const detail::loc_ref& loc, const std::vector<def_ref>& defs, node& owner) {
+constexpr value evaluator::merge_anything(const detail::loc_ref& loc, const std::vector<def_ref>& defs) {
   const value* first = force_ref(defs[0]);
   for (std::size_t i = 1; i < defs.size(); ++i) {
     const value* other = force_ref(defs[i]);
@@ -245,7 +245,7 @@ constexpr value evaluator::merge_anything(const detail::loc_ref& loc, const std:
       return {};
     }
     if (!(*other == *first)) {
-      fail(detail::messages::conflicting(loc.shown(), show(defs[0], &owner), show(defs[i], &owner)));
+      fail(detail::messages::conflicting(loc.shown(), show(defs[0]), show(defs[i])));
       return {};
     }
   }

@@ -52,7 +52,7 @@ constexpr void evaluator::compute_instances(node& n) {
   }
   std::vector<named_def> items;
   std::vector<shown> invalid;
-  attr_definitions(top, n, items, invalid);
+  attr_definitions(top, items, invalid);
   if (failed()) return;
   if (!invalid.empty())
     return fail(detail::messages::not_of_type(detail::show_option(n.loc), describe(type), invalid, true));
@@ -139,7 +139,7 @@ constexpr void evaluator::split(instance_scope& s, const def_ref& r, std::uint32
     const value* v = force_ref(r);
     if (failed()) return;
     if (v == nullptr || !v->is_attrs()) {
-      return fail(detail::messages::not_of_type(detail::show_option(loc), "submodule", {show(r, s.container)}, true));
+      return fail(detail::messages::not_of_type(detail::show_option(loc), "submodule", {show(r)}, true));
     }
     for (const auto& a : v->as_attrs()) items.push_back({a.name, def_ref{r.entry, nullptr, &a.val}});
   }
@@ -154,7 +154,7 @@ constexpr void evaluator::split(instance_scope& s, const def_ref& r, std::uint32
         sl.push_back(candidate);
         suggestions.push_back(detail::show_option(sl));
       }
-      return fail(detail::messages::does_not_exist(detail::show_option(child_loc), {show(child, s.container)},
+      return fail(detail::messages::does_not_exist(detail::show_option(child_loc), {show(child)},
                                                    suggestions, false, {}));
     }
     std::string key = join_key(prefix, name);
